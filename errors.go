@@ -1,0 +1,196 @@
+package jessy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Kind sorts an error by what the caller can do about it. Only the edges (the
+// command line and the HTTP server) turn kinds into user words and statuses.
+type Kind int
+
+// The error kinds. The zero Kind is KindOther.
+const (
+	KindOther         Kind = iota
+	KindInvalid            // the request or configuration is wrong (usage error)
+	KindUnreachable        // the backend could not be connected to
+	KindTimeout            // a deadline passed
+	KindCanceled           // the caller cancelled
+	KindRateLimited        // 429: too many requests
+	KindOverloaded         // 503, 529: the backend is busy
+	KindServer             // another 5xx or 408/409: the backend failed
+	KindBadRequest         // 400, 422: the backend refused the request
+	KindAuth               // 401, 403: missing or wrong credentials
+	KindQuota              // billing or quota exhausted
+	KindModelNotFound      // the model does not exist on the backend
+	KindProtocol           // the response broke the protocol (malformed, cut, empty)
+)
+
+var kindNames = [...]string{
+	KindOther:         "other",
+	KindInvalid:       "invalid",
+	KindUnreachable:   "unreachable",
+	KindTimeout:       "timeout",
+	KindCanceled:      "canceled",
+	KindRateLimited:   "rate_limited",
+	KindOverloaded:    "overloaded",
+	KindServer:        "server_error",
+	KindBadRequest:    "bad_request",
+	KindAuth:          "auth",
+	KindQuota:         "quota",
+	KindModelNotFound: "model_not_found",
+	KindProtocol:      "protocol",
+}
+
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Retryable reports whether another attempt of the same call may succeed.
+func (k Kind) Retryable() bool {
+	switch k {
+	case KindUnreachable, KindRateLimited, KindOverloaded, KindServer:
+		return true
+	}
+	return false
+}
+
+// Error is the error every provider returns for a failed call.
+type Error struct {
+	Kind Kind
+	// Backend names where the call went, e.g. "ollama at http://127.0.0.1:11434".
+	Backend string
+	// Status is the HTTP status, 0 when there was no response.
+	Status int
+	// RetryAfter is the server's Retry-After, 0 when it sent none.
+	RetryAfter time.Duration
+	// Message is the server's own message, or a description of what was wrong.
+	Message string
+	// Hint tells the user what to do, when there is something to say.
+	Hint string
+	// Err is the underlying cause, if any.
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Backend != "" {
+		b.WriteString(e.Backend)
+		b.WriteString(": ")
+	}
+	if e.Status != 0 {
+		fmt.Fprintf(&b, "HTTP %d: ", e.Status)
+	}
+	switch {
+	case e.Message != "":
+		b.WriteString(e.Message)
+	case e.Err != nil:
+		b.WriteString(e.Err.Error())
+	default:
+		b.WriteString(e.Kind.String())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the Kind of err: the Kind of the first *Error in its chain,
+// KindTimeout for deadline errors, KindCanceled for context.Canceled,
+// KindUnreachable for refused connections, and KindOther otherwise.
+func KindOf(err error) Kind {
+	if err == nil {
+		return KindOther
+	}
+	var je *Error
+	if errors.As(err, &je) {
+		return je.Kind
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return KindTimeout
+	case errors.Is(err, context.Canceled):
+		return KindCanceled
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return KindUnreachable
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return KindTimeout
+	}
+	return KindOther
+}
+
+// RetryAfterOf returns the Retry-After carried by err, or 0.
+func RetryAfterOf(err error) time.Duration {
+	var je *Error
+	if errors.As(err, &je) {
+		return je.RetryAfter
+	}
+	return 0
+}
+
+// HintOf returns the first user hint carried by err, or "".
+func HintOf(err error) string {
+	var je *Error
+	if errors.As(err, &je) {
+		return je.Hint
+	}
+	return ""
+}
+
+// KindForStatus sorts an HTTP status code into a Kind.
+func KindForStatus(status int) Kind {
+	switch {
+	case status == 400 || status == 422:
+		return KindBadRequest
+	case status == 401 || status == 403:
+		return KindAuth
+	case status == 402:
+		return KindQuota
+	case status == 404:
+		return KindModelNotFound
+	case status == 408 || status == 409:
+		return KindServer
+	case status == 429:
+		return KindRateLimited
+	case status == 503 || status == 529:
+		return KindOverloaded
+	case status >= 500:
+		return KindServer
+	}
+	return KindOther
+}
+
+// ParseRetryAfter reads a Retry-After header value, either delta-seconds or
+// an HTTP date, relative to now. It returns 0 for an empty or invalid value
+// or a date in the past.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var secs int64
+	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && fmt.Sprint(secs) == v {
+		if secs < 0 {
+			return 0
+		}
+		return time.Duration(secs) * time.Second
+	}
+	for _, layout := range []string{time.RFC1123, time.RFC1123Z, time.RFC850, time.ANSIC} {
+		if t, err := time.Parse(layout, v); err == nil {
+			if d := t.Sub(now); d > 0 {
+				return d
+			}
+			return 0
+		}
+	}
+	return 0
+}

@@ -1,0 +1,44 @@
+package jessy
+
+// EventType names what happened in a run.
+type EventType string
+
+// The events of a run, in the order they can occur. Thought events of
+// different thoughts interleave; those of one thought are ordered.
+const (
+	EventThoughtStarted   EventType = "thought.started"
+	EventThoughtDelta     EventType = "thought.delta"
+	EventThoughtRetry     EventType = "thought.retry"
+	EventThoughtDone      EventType = "thought.done"
+	EventThoughtFailed    EventType = "thought.failed"
+	EventSynthesisStarted EventType = "synthesis.started"
+	EventSynthesisRetry   EventType = "synthesis.retry"
+	EventSynthesisDelta   EventType = "synthesis.delta"
+	EventRunDone          EventType = "run.done"
+)
+
+// Event is one step of a run, given to the caller's sink.
+type Event struct {
+	Type EventType
+	// Index is the thought's index for thought events, -1 otherwise.
+	Index int
+	// Text is the new text of a delta event.
+	Text string
+	// Reasoning is new reasoning text of a delta event.
+	Reasoning string
+	// Thought is a snapshot of the thought for thought.started, thought.retry,
+	// thought.done and thought.failed.
+	Thought *Thought
+	// Synthesis is a snapshot of the synthesis call for synthesis events
+	// other than deltas.
+	Synthesis *Call
+	// Err is the error of a failed thought or a retried attempt.
+	Err error
+	// Result is the whole result, for run.done.
+	Result *Result
+}
+
+// Sink receives the events of a run. The engine calls it from one goroutine
+// at a time, in order, so a sink needs no locks of its own; a slow sink slows
+// the run's streaming but never loses events.
+type Sink func(Event)

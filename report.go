@@ -1,0 +1,130 @@
+package jessy
+
+import "time"
+
+// Report is the JSON form of a Result: what `jessy --json` prints and what
+// the server's run.done event carries. Its field names are a public contract
+// documented in the README; add fields, never rename them.
+type Report struct {
+	Answer    string          `json:"answer"`
+	Mode      Mode            `json:"mode"`
+	Model     string          `json:"model"`
+	Backend   string          `json:"backend"`
+	Question  string          `json:"question"`
+	Thoughts  []ThoughtReport `json:"thoughts"`
+	Answered  int             `json:"answered"`
+	Synthesis CallReport      `json:"synthesis"`
+	Timings   TimingsReport   `json:"timings"`
+	Usage     Usage           `json:"usage"`
+	Note      string          `json:"note,omitempty"`
+	Error     string          `json:"error,omitempty"`
+	ErrorKind string          `json:"error_kind,omitempty"`
+}
+
+// CallReport is the JSON form of a Call.
+type CallReport struct {
+	Backend    string          `json:"backend"`
+	Model      string          `json:"model"`
+	Status     Status          `json:"status"`
+	Text       string          `json:"text"`
+	Error      string          `json:"error,omitempty"`
+	DurationMS float64         `json:"duration_ms"`
+	TTFTMS     float64         `json:"ttft_ms"`
+	Usage      Usage           `json:"usage"`
+	Attempts   []AttemptReport `json:"attempts,omitempty"`
+}
+
+// AttemptReport is the JSON form of an Attempt.
+type AttemptReport struct {
+	DurationMS float64 `json:"duration_ms"`
+	Error      string  `json:"error,omitempty"`
+	WaitMS     float64 `json:"wait_ms,omitempty"`
+}
+
+// ThoughtReport is the JSON form of a Thought.
+type ThoughtReport struct {
+	Index int    `json:"index"`
+	Phase Phase  `json:"phase"`
+	Angle string `json:"angle"`
+	CallReport
+	Reasoning string `json:"reasoning,omitempty"`
+}
+
+// TimingsReport is the JSON form of Timings, in milliseconds.
+type TimingsReport struct {
+	ThinkingMS             float64 `json:"thinking_ms"`
+	SynthesisMS            float64 `json:"synthesis_ms"`
+	TotalMS                float64 `json:"total_ms"`
+	SequentialEquivalentMS float64 `json:"sequential_equivalent_ms"`
+	Speedup                float64 `json:"speedup"`
+}
+
+// Milliseconds converts d to fractional milliseconds.
+func Milliseconds(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func reportCall(c Call) CallReport {
+	r := CallReport{
+		Backend:    c.Backend,
+		Model:      c.Model,
+		Status:     c.Status,
+		Text:       c.Text,
+		Error:      errString(c.Err),
+		DurationMS: Milliseconds(c.Duration),
+		TTFTMS:     Milliseconds(c.TTFT),
+		Usage:      c.Usage,
+	}
+	for _, a := range c.Attempts {
+		r.Attempts = append(r.Attempts, AttemptReport{
+			DurationMS: Milliseconds(a.Duration),
+			Error:      errString(a.Err),
+			WaitMS:     Milliseconds(a.Wait),
+		})
+	}
+	return r
+}
+
+// Report converts r to its JSON form.
+func (r *Result) Report() Report {
+	rep := Report{
+		Answer:    r.Synthesis.Text,
+		Mode:      r.Mode,
+		Model:     r.Synthesis.Model,
+		Backend:   r.Synthesis.Backend,
+		Question:  r.Question,
+		Thoughts:  make([]ThoughtReport, 0, len(r.Thoughts)),
+		Answered:  r.Succeeded(),
+		Synthesis: reportCall(r.Synthesis),
+		Timings: TimingsReport{
+			ThinkingMS:             Milliseconds(r.Timings.Thinking),
+			SynthesisMS:            Milliseconds(r.Timings.Synthesis),
+			TotalMS:                Milliseconds(r.Timings.Total),
+			SequentialEquivalentMS: Milliseconds(r.Timings.SequentialEquivalent),
+			Speedup:                r.Timings.Speedup(),
+		},
+		Usage: r.Usage,
+		Note:  r.Note,
+		Error: errString(r.Err),
+	}
+	if r.Err != nil {
+		rep.ErrorKind = KindOf(r.Err).String()
+	}
+	for _, t := range r.Thoughts {
+		rep.Thoughts = append(rep.Thoughts, ThoughtReport{
+			Index:      t.Index,
+			Phase:      t.Phase,
+			Angle:      t.Angle,
+			CallReport: reportCall(t.Call),
+			Reasoning:  t.Reasoning,
+		})
+	}
+	return rep
+}

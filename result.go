@@ -1,0 +1,131 @@
+package jessy
+
+import "time"
+
+// Phase groups angles by the stage of thinking they serve.
+type Phase string
+
+// The phases of the default angle set.
+const (
+	PhaseExploration     Phase = "exploration"
+	PhaseRefinement      Phase = "refinement"
+	PhaseCrystallization Phase = "crystallization"
+	// PhaseSample marks thoughts of the "samples" strategy, which all get the
+	// same prompt.
+	PhaseSample Phase = "sample"
+)
+
+// Angle is one direction a question is thought about from.
+type Angle struct {
+	Phase    Phase  `json:"phase" yaml:"phase"`
+	Question string `json:"question" yaml:"question"`
+}
+
+// Mode says how the thoughts of a run are scheduled.
+type Mode string
+
+// The run modes.
+const (
+	// ModeParallel runs the thoughts concurrently, then the synthesis.
+	ModeParallel Mode = "parallel"
+	// ModeSequential runs the thoughts one after another, each seeing the
+	// earlier ones, then the synthesis. It is the baseline parallel mode is
+	// measured against.
+	ModeSequential Mode = "sequential"
+)
+
+// Status is the outcome of one call.
+type Status string
+
+// The outcomes of a thought or a synthesis.
+const (
+	StatusOK       Status = "ok"
+	StatusFailed   Status = "failed"
+	StatusCanceled Status = "canceled" // cut off by the run (quorum, early stop), not by a fault
+	StatusSkipped  Status = "skipped"  // never started (sequential convergence, early stop)
+)
+
+// Attempt is one try of a call. A call that needed no retry has one attempt.
+type Attempt struct {
+	Start    time.Time     `json:"-"`
+	Duration time.Duration `json:"-"`
+	// Err is the error of a failed attempt, nil for the one that succeeded.
+	Err error `json:"-"`
+	// Wait is how long the engine waited before the next attempt.
+	Wait time.Duration `json:"-"`
+}
+
+// Call is what every model call of a run records: who answered, when, how
+// fast, and with what outcome.
+type Call struct {
+	Backend  string
+	Model    string
+	Status   Status
+	Text     string
+	Err      error
+	Start    time.Time
+	TTFT     time.Duration // time to first token; 0 if none arrived
+	Duration time.Duration
+	Usage    Usage
+	Attempts []Attempt
+}
+
+// Thought is the outcome of one angle.
+type Thought struct {
+	Call
+	Index int
+	Phase Phase
+	Angle string
+	// Reasoning is reasoning text the backend sent beside the thought.
+	Reasoning string
+}
+
+// Timings are the wall-clock figures of a run.
+type Timings struct {
+	Thinking  time.Duration
+	Synthesis time.Duration
+	Total     time.Duration
+	// SequentialEquivalent is the sum of every call's duration: what running
+	// them one after another would have cost.
+	SequentialEquivalent time.Duration
+}
+
+// Speedup is SequentialEquivalent over Total, or 0 when Total is 0.
+func (t Timings) Speedup() float64 {
+	if t.Total <= 0 {
+		return 0
+	}
+	return float64(t.SequentialEquivalent) / float64(t.Total)
+}
+
+// Result is everything a run produced, including what it gathered before
+// failing.
+type Result struct {
+	Mode     Mode
+	Question string
+	Thoughts []Thought
+	// Synthesis is the final call; its Text is the answer.
+	Synthesis Call
+	Timings   Timings
+	// Usage sums every call of the run.
+	Usage Usage
+	// Err is the error that failed the run, nil on success.
+	Err error
+	// Note says why the run took a shape other than the one asked for
+	// (for example "converged after 5 thoughts").
+	Note string
+}
+
+// Answer is the synthesis text.
+func (r *Result) Answer() string { return r.Synthesis.Text }
+
+// Succeeded counts the thoughts with StatusOK.
+func (r *Result) Succeeded() int {
+	n := 0
+	for _, t := range r.Thoughts {
+		if t.Status == StatusOK {
+			n++
+		}
+	}
+	return n
+}

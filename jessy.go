@@ -11,6 +11,7 @@ package jessy
 
 import (
 	"context"
+	"errors"
 	"strings"
 )
 
@@ -139,3 +140,25 @@ func Jaccard(a, b string) float64 {
 	}
 	return float64(inter) / float64(len(sa)+len(sb)-inter)
 }
+
+// BatchRequest is several independent prompts for one model, sent as one
+// request to a server that accepts a list of prompts (vLLM's /v1/completions).
+type BatchRequest struct {
+	Model       string
+	Prompts     []string
+	MaxTokens   int
+	Temperature *float64
+}
+
+// Batcher is implemented by providers that can send several prompts in one
+// request. CompleteBatch returns one text per prompt, in order, and the
+// usage of the whole request. When the server refuses a list of prompts the
+// error wraps ErrBatchUnsupported, and the caller should fall back to one
+// Chat call per prompt.
+type Batcher interface {
+	CompleteBatch(ctx context.Context, req BatchRequest) ([]string, Usage, error)
+}
+
+// ErrBatchUnsupported is wrapped by a Batcher's error when the server does
+// not take a list of prompts in one request.
+var ErrBatchUnsupported = errors.New("server does not accept batched prompts")

@@ -124,18 +124,13 @@ type wire struct {
 	end func(u jessy.Usage) string
 	// whole returns a non-streamed response body.
 	whole func(text, reasoning string, u jessy.Usage) string
-	// streamError, when set, returns the bytes of an error event inside the
-	// stream; play sends it after the chunks of a 2xx reply with a Message.
-	streamError func(msg string) string
 	// malformed, when set, returns the invalid event a Malformed reply sends;
 	// nil sends a bare line of invalid JSON.
 	malformed func() string
 }
 
 // play sends reply on w in format f. It returns when the reply is sent, or
-// when the client has gone away. A streamed 2xx reply with a Message, in a
-// format with f.streamError, sends the chunks and then the Message as an
-// error event instead of the end of the stream.
+// when the client has gone away.
 func play(w http.ResponseWriter, r *http.Request, reply Reply, f wire, stream bool) {
 	ctx := r.Context()
 	wait := func(d time.Duration) bool {
@@ -221,11 +216,6 @@ func play(w http.ResponseWriter, r *http.Request, reply Reply, f wire, stream bo
 			bad = f.malformed()
 		}
 		_, _ = w.Write([]byte(bad))
-		_ = rc.Flush()
-		return
-	}
-	if reply.Message != "" && f.streamError != nil {
-		_, _ = w.Write([]byte(f.streamError(reply.Message)))
 		_ = rc.Flush()
 		return
 	}

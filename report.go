@@ -27,6 +27,7 @@ type CallReport struct {
 	Model      string          `json:"model"`
 	Status     Status          `json:"status"`
 	Text       string          `json:"text"`
+	Reasoning  string          `json:"reasoning,omitempty"`
 	Error      string          `json:"error,omitempty"`
 	DurationMS float64         `json:"duration_ms"`
 	TTFTMS     float64         `json:"ttft_ms"`
@@ -47,7 +48,6 @@ type ThoughtReport struct {
 	Phase Phase  `json:"phase"`
 	Angle string `json:"angle"`
 	CallReport
-	Reasoning string `json:"reasoning,omitempty"`
 }
 
 // TimingsReport is the JSON form of Timings, in milliseconds.
@@ -77,6 +77,7 @@ func reportCall(c Call) CallReport {
 		Model:      c.Model,
 		Status:     c.Status,
 		Text:       c.Text,
+		Reasoning:  c.Reasoning,
 		Error:      errString(c.Err),
 		DurationMS: Milliseconds(c.Duration),
 		TTFTMS:     Milliseconds(c.TTFT),
@@ -123,7 +124,6 @@ func (r *Result) Report() Report {
 			Phase:      t.Phase,
 			Angle:      t.Angle,
 			CallReport: reportCall(t.Call),
-			Reasoning:  t.Reasoning,
 		})
 	}
 	return rep

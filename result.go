@@ -58,16 +58,18 @@ type Attempt struct {
 // Call is what every model call of a run records: who answered, when, how
 // fast, and with what outcome.
 type Call struct {
-	Backend  string
-	Model    string
-	Status   Status
-	Text     string
-	Err      error
-	Start    time.Time
-	TTFT     time.Duration // time to first token; 0 if none arrived
-	Duration time.Duration
-	Usage    Usage
-	Attempts []Attempt
+	Backend string
+	Model   string
+	Status  Status
+	Text    string
+	// Reasoning is reasoning text the backend sent beside Text.
+	Reasoning string
+	Err       error
+	Start     time.Time
+	TTFT      time.Duration // time to first token; 0 if none arrived
+	Duration  time.Duration
+	Usage     Usage
+	Attempts  []Attempt
 }
 
 // Thought is the outcome of one angle.
@@ -76,8 +78,6 @@ type Thought struct {
 	Index int
 	Phase Phase
 	Angle string
-	// Reasoning is reasoning text the backend sent beside the thought.
-	Reasoning string
 }
 
 // Timings are the wall-clock figures of a run.

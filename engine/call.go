@@ -1,0 +1,115 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jessy-llm/jessy"
+)
+
+// callHooks receive what happens during one call; nil hooks are skipped.
+type callHooks struct {
+	// delta receives each piece of streamed output.
+	delta func(jessy.Delta)
+	// retry is told of a failed attempt that will be retried; c is the call
+	// so far, its last attempt the failed one.
+	retry func(c jessy.Call, err error)
+}
+
+// call makes one model call to t with the run's retry policy, within
+// timeout (0 for none), and records it. It returns when the call is over.
+// An answer that is empty or only white space is a failure of KindProtocol.
+func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, timeout time.Duration, hooks callHooks) jessy.Call {
+	c := jessy.Call{Backend: t.Backend, Model: t.Model, Start: time.Now()}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout,
+			&jessy.Error{Kind: jessy.KindTimeout, Backend: t.Backend, Message: fmt.Sprintf("timed out after %s", timeout)})
+		defer cancel()
+	}
+	var text, reasoning strings.Builder
+	streamed := false
+	onDelta := func(d jessy.Delta) error {
+		if d.Text == "" && d.Reasoning == "" {
+			return nil
+		}
+		if !streamed {
+			streamed = true
+			c.TTFT = time.Since(c.Start)
+		}
+		text.WriteString(d.Text)
+		reasoning.WriteString(d.Reasoning)
+		if hooks.delta != nil {
+			hooks.delta(d)
+		}
+		return nil
+	}
+	for attempt := 0; ; attempt++ {
+		a := jessy.Attempt{Start: time.Now()}
+		usage, err := e.attempt(ctx, t, req, onDelta)
+		a.Duration = time.Since(a.Start)
+		c.Usage = c.Usage.Add(usage)
+		if err == nil && strings.TrimSpace(text.String()) == "" {
+			err = &jessy.Error{Kind: jessy.KindProtocol, Backend: t.Backend, Message: "the model returned an empty answer"}
+		}
+		if err != nil && ctx.Err() != nil {
+			err = context.Cause(ctx)
+		}
+		a.Err = err
+		if err == nil {
+			c.Attempts = append(c.Attempts, a)
+			c.Status = jessy.StatusOK
+			break
+		}
+		wait, again := e.Retry.next(ctx, attempt, err, streamed)
+		a.Wait = wait
+		c.Attempts = append(c.Attempts, a)
+		if !again {
+			c.Status, c.Err = jessy.StatusFailed, err
+			break
+		}
+		if hooks.retry != nil {
+			snap := c
+			snap.Attempts = append([]jessy.Attempt(nil), c.Attempts...)
+			snap.Duration = time.Since(c.Start)
+			hooks.retry(snap, err)
+		}
+		if !sleep(ctx, wait) {
+			c.Status, c.Err = jessy.StatusFailed, context.Cause(ctx)
+			break
+		}
+	}
+	c.Text = text.String()
+	c.Reasoning = reasoning.String()
+	c.Duration = time.Since(c.Start)
+	return c
+}
+
+// attempt makes one try of the call, holding a slot of t's gate meanwhile.
+func (e *Engine) attempt(ctx context.Context, t Target, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
+	if t.Gate != nil {
+		release, err := t.Gate.Acquire(ctx)
+		if err != nil {
+			return jessy.Usage{}, err
+		}
+		defer release()
+	}
+	return t.Provider.Chat(ctx, req, fn)
+}
+
+// sleep waits for d or until ctx is done, and reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

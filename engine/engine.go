@@ -1,0 +1,240 @@
+// Package engine runs Jessy's thinking: N thought calls from different
+// angles, concurrently or one after another, then one synthesis call that
+// answers from every successful thought.
+//
+// The engine never prints. It reports progress as jessy.Event values to the
+// caller's sink, always from the goroutine that called Run, and returns a
+// *jessy.Result that holds everything gathered, also when the run fails.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/prompt"
+)
+
+// Defaults of Options.
+const (
+	DefaultThoughts           = 8
+	DefaultMaxTokens          = 256
+	DefaultSynthesisMaxTokens = 1024
+	// ConvergenceThreshold is the word-set Jaccard similarity at which two
+	// consecutive sequential thoughts count as converged.
+	ConvergenceThreshold = 0.95
+	// convergenceFrom is the first thought (1-based) checked for convergence.
+	convergenceFrom = 4
+)
+
+// Target is a model on a backend.
+type Target struct {
+	// Backend names the backend in results, e.g. "ollama".
+	Backend  string
+	Provider jessy.Provider
+	Model    string
+	// Gate, when set, bounds the calls in flight to this backend. Share one
+	// Gate between every Target of a backend, across runs, to hold a
+	// per-backend limit.
+	Gate Gate
+}
+
+// Options shape a run. The zero Options run 8 parallel thoughts with the
+// default angles and output caps.
+type Options struct {
+	Mode jessy.Mode
+	// Thoughts is N, the number of thoughts; 0 means DefaultThoughts.
+	Thoughts int
+	// Concurrency bounds the thoughts in flight in this run; 0 means N.
+	Concurrency int
+	// Prompts shapes the prompts; the zero Set is the default.
+	Prompts prompt.Set
+	// MaxTokens caps each thought's output; 0 means DefaultMaxTokens.
+	MaxTokens int
+	// SynthesisMaxTokens caps the answer; 0 means DefaultSynthesisMaxTokens.
+	SynthesisMaxTokens int
+	// Temperature, when set, is sent with every call.
+	Temperature *float64
+	// ThoughtTimeout bounds each thought call, retries included; 0 means none.
+	ThoughtTimeout time.Duration
+	// SynthesisTimeout bounds the synthesis call; 0 means none.
+	SynthesisTimeout time.Duration
+	// MinThoughts is the quorum: the synthesis runs only when at least this
+	// many thoughts succeeded; 0 means 1.
+	MinThoughts int
+	// Retry is the retry policy of every call.
+	Retry RetryPolicy
+}
+
+// Engine runs questions. Its fields are read, never written, by Run, so one
+// Engine may serve concurrent runs.
+type Engine struct {
+	// Thinkers are the targets of the thoughts; thought i goes to
+	// Thinkers[i%len(Thinkers)].
+	Thinkers []Target
+	// Synthesizer is the target of the synthesis call.
+	Synthesizer Target
+	Options
+}
+
+// New returns an Engine whose thoughts and synthesis all go to t.
+func New(t Target, opts Options) *Engine {
+	return &Engine{Thinkers: []Target{t}, Synthesizer: t, Options: opts}
+}
+
+// QuorumError is the error of a run whose thought phase ended with fewer
+// successful thoughts than the quorum. It unwraps to each failure, so
+// jessy.KindOf reports the kind of the first one.
+type QuorumError struct {
+	Need, Got, Total int
+	Failures         []error
+}
+
+func (e *QuorumError) Error() string {
+	var b strings.Builder
+	if e.Got == 0 {
+		fmt.Fprintf(&b, "no thought succeeded (0 of %d)", e.Total)
+	} else {
+		fmt.Fprintf(&b, "only %d of %d thoughts succeeded, %d needed", e.Got, e.Total, e.Need)
+	}
+	for _, f := range e.Failures {
+		b.WriteString("; ")
+		b.WriteString(f.Error())
+	}
+	return b.String()
+}
+
+func (e *QuorumError) Unwrap() []error { return e.Failures }
+
+func (e *Engine) validate() error {
+	if len(e.Thinkers) == 0 {
+		return &jessy.Error{Kind: jessy.KindInvalid, Message: "engine has no thinker target"}
+	}
+	for _, t := range append(e.Thinkers, e.Synthesizer) {
+		if t.Provider == nil {
+			return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("target %q has no provider", t.Backend)}
+		}
+	}
+	if e.Thoughts < 0 || e.Concurrency < 0 || e.MinThoughts < 0 {
+		return &jessy.Error{Kind: jessy.KindInvalid, Message: "thoughts, concurrency and min thoughts must not be negative"}
+	}
+	if e.MinThoughts > e.thoughts() {
+		return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("min thoughts %d exceeds thoughts %d", e.MinThoughts, e.thoughts())}
+	}
+	switch e.Mode {
+	case "", jessy.ModeParallel, jessy.ModeSequential:
+	default:
+		return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("unknown mode %q", e.Mode)}
+	}
+	return nil
+}
+
+func (e *Engine) thoughts() int {
+	if e.Thoughts == 0 {
+		return DefaultThoughts
+	}
+	return e.Thoughts
+}
+
+func (e *Engine) mode() jessy.Mode {
+	if e.Mode == "" {
+		return jessy.ModeParallel
+	}
+	return e.Mode
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// Run answers the last user message of conv, with the earlier messages as
+// conversation history. It blocks until the run is over and every call it
+// started has returned; sink (which may be nil) receives the run's events
+// from the calling goroutine, the last being run.done.
+//
+// Run always returns a non-nil Result holding what was gathered; the error,
+// also in Result.Err, is a *QuorumError when too few thoughts succeeded, the
+// synthesis error (wrapped) when the synthesis failed, ctx's error when the
+// run was cancelled, or a *jessy.Error of KindInvalid for a bad request.
+func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink) (*jessy.Result, error) {
+	if sink == nil {
+		sink = func(jessy.Event) {}
+	}
+	start := time.Now()
+	res := &jessy.Result{Mode: e.mode(), Question: jessy.LastUserContent(conv)}
+	finish := func(err error) (*jessy.Result, error) {
+		res.Err = err
+		res.Timings.Total = time.Since(start)
+		res.Timings.SequentialEquivalent = res.Synthesis.Duration
+		res.Usage = res.Synthesis.Usage
+		for _, t := range res.Thoughts {
+			res.Timings.SequentialEquivalent += t.Duration
+			res.Usage = res.Usage.Add(t.Usage)
+		}
+		sink(jessy.Event{Type: jessy.EventRunDone, Index: -1, Result: res, Err: err})
+		return res, err
+	}
+	if err := e.validate(); err != nil {
+		return finish(err)
+	}
+	if strings.TrimSpace(res.Question) == "" {
+		return finish(&jessy.Error{Kind: jessy.KindInvalid, Message: "the question is empty"})
+	}
+
+	if res.Mode == jessy.ModeSequential {
+		res.Thoughts, res.Note = e.runSequential(ctx, conv, sink)
+	} else {
+		res.Thoughts = e.runParallel(ctx, conv, sink)
+	}
+	res.Timings.Thinking = time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return finish(context.Cause(ctx))
+	}
+
+	var ok []jessy.Thought
+	var failures []error
+	for _, t := range res.Thoughts {
+		switch t.Status {
+		case jessy.StatusOK:
+			ok = append(ok, t)
+		case jessy.StatusFailed:
+			failures = append(failures, fmt.Errorf("thought %d (%s): %w", t.Index+1, t.Angle, t.Err))
+		}
+	}
+	if need := max(e.MinThoughts, 1); len(ok) < need {
+		return finish(&QuorumError{Need: need, Got: len(ok), Total: len(res.Thoughts), Failures: failures})
+	}
+
+	sink(jessy.Event{Type: jessy.EventSynthesisStarted, Index: -1, Synthesis: &jessy.Call{Backend: e.Synthesizer.Backend, Model: e.Synthesizer.Model}})
+	req := jessy.ChatRequest{
+		Model:       e.Synthesizer.Model,
+		Messages:    e.Prompts.Synthesis(conv, ok, len(res.Thoughts)),
+		MaxTokens:   orDefault(e.SynthesisMaxTokens, DefaultSynthesisMaxTokens),
+		Temperature: e.Temperature,
+	}
+	res.Synthesis = e.call(ctx, e.Synthesizer, req, e.SynthesisTimeout, callHooks{
+		delta: func(d jessy.Delta) {
+			sink(jessy.Event{Type: jessy.EventSynthesisDelta, Index: -1, Text: d.Text, Reasoning: d.Reasoning})
+		},
+		retry: func(c jessy.Call, err error) {
+			sink(jessy.Event{Type: jessy.EventSynthesisRetry, Index: -1, Synthesis: &c, Err: err})
+		},
+	})
+	res.Timings.Synthesis = res.Synthesis.Duration
+	if res.Synthesis.Status != jessy.StatusOK {
+		if ctx.Err() != nil {
+			return finish(context.Cause(ctx))
+		}
+		return finish(fmt.Errorf("synthesis: %w", res.Synthesis.Err))
+	}
+	return finish(nil)
+}
+
+// IsCanceled reports whether err ended a run because its caller cancelled.
+func IsCanceled(err error) bool { return errors.Is(err, context.Canceled) }

@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/jessy-llm/jessy"
+)
+
+// think makes thought i of n from angle with the given earlier thoughts, and
+// sends its events to emit.
+func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.Angle, i, n int, earlier []jessy.Thought, emit func(jessy.Event)) jessy.Thought {
+	t := e.Thinkers[i%len(e.Thinkers)]
+	th := jessy.Thought{Index: i, Phase: angle.Phase, Angle: angle.Question}
+	th.Backend, th.Model = t.Backend, t.Model
+	snapshot := func(typ jessy.EventType, err error) {
+		s := th
+		s.Attempts = append([]jessy.Attempt(nil), th.Attempts...)
+		emit(jessy.Event{Type: typ, Index: i, Thought: &s, Err: err})
+	}
+	snapshot(jessy.EventThoughtStarted, nil)
+	req := jessy.ChatRequest{
+		Model:       t.Model,
+		Messages:    e.Prompts.Thought(conv, angle, i, n, earlier),
+		MaxTokens:   orDefault(e.MaxTokens, DefaultMaxTokens),
+		Temperature: e.Temperature,
+	}
+	th.Call = e.call(ctx, t, req, e.ThoughtTimeout, callHooks{
+		delta: func(d jessy.Delta) {
+			emit(jessy.Event{Type: jessy.EventThoughtDelta, Index: i, Text: d.Text, Reasoning: d.Reasoning})
+		},
+		retry: func(c jessy.Call, err error) {
+			s := th
+			s.Call = c
+			emit(jessy.Event{Type: jessy.EventThoughtRetry, Index: i, Thought: &s, Err: err})
+		},
+	})
+	if th.Status == jessy.StatusOK {
+		snapshot(jessy.EventThoughtDone, nil)
+	} else {
+		snapshot(jessy.EventThoughtFailed, th.Err)
+	}
+	return th
+}
+
+// runParallel runs the thoughts concurrently, at most Concurrency at a time,
+// and returns them in index order once every one has returned. Events reach
+// sink from the calling goroutine.
+func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, sink jessy.Sink) []jessy.Thought {
+	n := e.thoughts()
+	angles := e.Prompts.AnglesFor(n)
+	thoughts := make([]jessy.Thought, n)
+	events := make(chan jessy.Event, 4*n)
+	emit := func(ev jessy.Event) { events <- ev }
+	slots := make(chan struct{}, orDefault(e.Concurrency, n))
+
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+				thoughts[i] = e.think(ctx, conv, angles[i], i, n, nil, emit)
+			case <-ctx.Done():
+				thoughts[i] = notStarted(e, angles[i], i, context.Cause(ctx))
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(events)
+	}()
+	// The loop ends when every thought goroutine has returned, so none
+	// outlives the run and no send to events can block forever.
+	for ev := range events {
+		sink(ev)
+	}
+	return thoughts
+}
+
+// notStarted is the record of a thought that never got a slot.
+func notStarted(e *Engine, angle jessy.Angle, i int, err error) jessy.Thought {
+	t := e.Thinkers[i%len(e.Thinkers)]
+	th := jessy.Thought{Index: i, Phase: angle.Phase, Angle: angle.Question}
+	th.Backend, th.Model = t.Backend, t.Model
+	th.Status, th.Err = jessy.StatusFailed, err
+	return th
+}
+
+// runSequential runs the thoughts one after another, each seeing the
+// earlier successful ones. From the fourth thought on, it stops when a
+// thought's words are nearly those of the one before (Jaccard similarity of
+// at least ConvergenceThreshold); the rest are recorded as skipped and the
+// note says so.
+func (e *Engine) runSequential(ctx context.Context, conv []jessy.Message, sink jessy.Sink) ([]jessy.Thought, string) {
+	n := e.thoughts()
+	angles := e.Prompts.AnglesFor(n)
+	thoughts := make([]jessy.Thought, 0, n)
+	var ok []jessy.Thought
+	note := ""
+	for i := 0; i < n; i++ {
+		if ctx.Err() != nil {
+			thoughts = append(thoughts, notStarted(e, angles[i], i, context.Cause(ctx)))
+			continue
+		}
+		th := e.think(ctx, conv, angles[i], i, n, ok, sink)
+		thoughts = append(thoughts, th)
+		if th.Status != jessy.StatusOK {
+			continue
+		}
+		ok = append(ok, th)
+		if i+1 >= convergenceFrom && len(ok) >= 2 && i > 0 && thoughts[i-1].Status == jessy.StatusOK &&
+			jessy.Jaccard(thoughts[i-1].Text, th.Text) >= ConvergenceThreshold {
+			note = fmt.Sprintf("converged after %d of %d thoughts", i+1, n)
+			for j := i + 1; j < n; j++ {
+				s := notStarted(e, angles[j], j, nil)
+				s.Status = jessy.StatusSkipped
+				thoughts = append(thoughts, s)
+			}
+			break
+		}
+	}
+	return thoughts, note
+}

@@ -17,6 +17,7 @@ type Report struct {
 	Timings   TimingsReport   `json:"timings"`
 	Usage     Usage           `json:"usage"`
 	Note      string          `json:"note,omitempty"`
+	Speed     Speed           `json:"speed,omitzero"`
 	Error     string          `json:"error,omitempty"`
 	ErrorKind string          `json:"error_kind,omitempty"`
 }
@@ -57,6 +58,7 @@ type TimingsReport struct {
 	TotalMS                float64 `json:"total_ms"`
 	SequentialEquivalentMS float64 `json:"sequential_equivalent_ms"`
 	Speedup                float64 `json:"speedup"`
+	FirstTokenMS           float64 `json:"first_token_ms,omitempty"`
 }
 
 // Milliseconds converts d to fractional milliseconds.
@@ -110,9 +112,11 @@ func (r *Result) Report() Report {
 			TotalMS:                Milliseconds(r.Timings.Total),
 			SequentialEquivalentMS: Milliseconds(r.Timings.SequentialEquivalent),
 			Speedup:                r.Timings.Speedup(),
+			FirstTokenMS:           Milliseconds(r.Timings.FirstToken),
 		},
 		Usage: r.Usage,
 		Note:  r.Note,
+		Speed: r.Speed,
 		Error: errString(r.Err),
 	}
 	if r.Err != nil {

@@ -88,6 +88,9 @@ type Timings struct {
 	// SequentialEquivalent is the sum of every call's duration: what running
 	// them one after another would have cost.
 	SequentialEquivalent time.Duration
+	// FirstToken is the time from the start of the run to the first token
+	// of the answer; 0 when none arrived.
+	FirstToken time.Duration
 }
 
 // Speedup is SequentialEquivalent over Total, or 0 when Total is 0.
@@ -114,6 +117,9 @@ type Result struct {
 	// Note says why the run took a shape other than the one asked for
 	// (for example "converged after 5 thoughts").
 	Note string
+	// Speed records what the speed features (quorum, early stop, adaptive
+	// concurrency, thought count, speculative synthesis) did.
+	Speed Speed
 }
 
 // Answer is the synthesis text.

@@ -67,6 +67,8 @@ type Options struct {
 	MinThoughts int
 	// Retry is the retry policy of every call.
 	Retry RetryPolicy
+	// SpeedOptions cut a run short of waiting for every thought (speed.go).
+	SpeedOptions
 }
 
 // Engine runs questions. Its fields are read, never written, by Run, so one
@@ -168,11 +170,15 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 	}
 	start := time.Now()
 	res := &jessy.Result{Mode: e.mode(), Question: jessy.LastUserContent(conv)}
+	e = e.plan(res.Question, &res.Speed)
 	finish := func(err error) (*jessy.Result, error) {
 		res.Err = err
 		res.Timings.Total = time.Since(start)
 		res.Timings.SequentialEquivalent = res.Synthesis.Duration
-		res.Usage = res.Synthesis.Usage
+		res.Usage = res.Synthesis.Usage.Add(res.Speed.WastedUsage)
+		if res.Synthesis.TTFT > 0 {
+			res.Timings.FirstToken = res.Synthesis.Start.Sub(start) + res.Synthesis.TTFT
+		}
 		for _, t := range res.Thoughts {
 			res.Timings.SequentialEquivalent += t.Duration
 			res.Usage = res.Usage.Add(t.Usage)
@@ -180,17 +186,20 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		sink(jessy.Event{Type: jessy.EventRunDone, Index: -1, Result: res, Err: err})
 		return res, err
 	}
-	if err := e.validate(); err != nil {
+	if err := cmpOr(e.validate(), e.validateSpeed()); err != nil {
 		return finish(err)
 	}
 	if strings.TrimSpace(res.Question) == "" {
 		return finish(&jessy.Error{Kind: jessy.KindInvalid, Message: "the question is empty"})
 	}
 
-	if res.Mode == jessy.ModeSequential {
+	switch {
+	case res.Mode == jessy.ModeSequential:
 		res.Thoughts, res.Note = e.runSequential(ctx, conv, sink)
-	} else {
-		res.Thoughts = e.runParallel(ctx, conv, sink)
+	case e.Speculative:
+		return finish(e.runSpeculative(ctx, conv, sink, res, start))
+	default:
+		res.Thoughts = e.runParallel(ctx, conv, sink, &res.Speed)
 	}
 	res.Timings.Thinking = time.Since(start)
 	if err := ctx.Err(); err != nil {

@@ -3,14 +3,14 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/jessy-llm/jessy"
 )
 
 // think makes thought i of n from angle with the given earlier thoughts, and
-// sends its events to emit.
-func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.Angle, i, n int, earlier []jessy.Thought, emit func(jessy.Event)) jessy.Thought {
+// sends its events to emit. settle, when set, may change the finished
+// thought (its status above all) before its last event is sent.
+func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.Angle, i, n int, earlier []jessy.Thought, emit func(jessy.Event), settle func(*jessy.Thought)) jessy.Thought {
 	t := e.Thinkers[i%len(e.Thinkers)]
 	th := jessy.Thought{Index: i, Phase: angle.Phase, Angle: angle.Question}
 	th.Backend, th.Model = t.Backend, t.Model
@@ -36,47 +36,18 @@ func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.An
 			emit(jessy.Event{Type: jessy.EventThoughtRetry, Index: i, Thought: &s, Err: err})
 		},
 	})
-	if th.Status == jessy.StatusOK {
+	if settle != nil {
+		settle(&th)
+	}
+	switch th.Status {
+	case jessy.StatusOK:
 		snapshot(jessy.EventThoughtDone, nil)
-	} else {
+	case jessy.StatusCanceled:
+		snapshot(jessy.EventThoughtCanceled, th.Err)
+	default:
 		snapshot(jessy.EventThoughtFailed, th.Err)
 	}
 	return th
-}
-
-// runParallel runs the thoughts concurrently, at most Concurrency at a time,
-// and returns them in index order once every one has returned. Events reach
-// sink from the calling goroutine.
-func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, sink jessy.Sink) []jessy.Thought {
-	n := e.thoughts()
-	angles := e.Prompts.AnglesFor(n)
-	thoughts := make([]jessy.Thought, n)
-	events := make(chan jessy.Event, 4*n)
-	emit := func(ev jessy.Event) { events <- ev }
-	slots := make(chan struct{}, orDefault(e.Concurrency, n))
-
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			select {
-			case slots <- struct{}{}:
-				defer func() { <-slots }()
-				thoughts[i] = e.think(ctx, conv, angles[i], i, n, nil, emit)
-			case <-ctx.Done():
-				thoughts[i] = notStarted(e, angles[i], i, context.Cause(ctx))
-			}
-		})
-	}
-	go func() {
-		wg.Wait()
-		close(events)
-	}()
-	// The loop ends when every thought goroutine has returned, so none
-	// outlives the run and no send to events can block forever.
-	for ev := range events {
-		sink(ev)
-	}
-	return thoughts
 }
 
 // notStarted is the record of a thought that never got a slot.
@@ -104,7 +75,7 @@ func (e *Engine) runSequential(ctx context.Context, conv []jessy.Message, sink j
 			thoughts = append(thoughts, notStarted(e, angles[i], i, context.Cause(ctx)))
 			continue
 		}
-		th := e.think(ctx, conv, angles[i], i, n, ok, sink)
+		th := e.think(ctx, conv, angles[i], i, n, ok, sink, nil)
 		thoughts = append(thoughts, th)
 		if th.Status != jessy.StatusOK {
 			continue

@@ -227,12 +227,16 @@ func (a *Adaptive) Choose(key string, n int) (int, string) {
 		every = DefaultProbeEvery
 	}
 	if every > 0 && e.Runs%every == 0 {
-		// Alternate between the level below and the one above.
+		// Alternate between the level below and the one above, taking
+		// the other when one does not exist.
 		j := i - 1
 		if (e.Runs/every)%2 == 0 || j < 0 {
 			j = i + 1
 		}
-		if j >= 0 && j < len(lv) {
+		if j >= len(lv) {
+			j = i - 1
+		}
+		if j >= 0 {
 			return lv[j], fmt.Sprintf("auto: probing %d beside the best, %d", lv[j], b)
 		}
 	}

@@ -56,6 +56,10 @@ type fanMsg struct {
 	ev    jessy.Event
 	done  *jessy.Thought
 	synth *synthEnd
+	// slot, with done, is the pool whose slot the thought held. The reader
+	// frees it after applying the run's rules, so that no thought starts
+	// after the run has decided to cut the rest off.
+	slot chan struct{}
 }
 
 func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, sp *jessy.Speed) *fan {
@@ -111,8 +115,8 @@ func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, sp *jessy.Spe
 func (f *fan) launch() {
 	for i := range f.n {
 		f.wg.Go(func() {
-			th := f.runThought(i)
-			f.msgs <- fanMsg{done: &th}
+			th, slot := f.runThought(i)
+			f.msgs <- fanMsg{done: &th, slot: slot}
 		})
 	}
 }
@@ -120,22 +124,30 @@ func (f *fan) launch() {
 func (f *fan) emit(ev jessy.Event) { f.msgs <- fanMsg{ev: ev} }
 
 // runThought waits for a slot and makes thought i, unless the run cut it
-// off first.
-func (f *fan) runThought(i int) jessy.Thought {
+// off first. It returns the pool whose slot it holds, nil when it holds
+// none.
+func (f *fan) runThought(i int) (jessy.Thought, chan struct{}) {
 	pool := f.pools[i%len(f.pools)]
 	select {
 	case pool <- struct{}{}:
-		defer func() { <-pool }()
 	case <-f.cutCtx.Done():
+		pool = nil
 	}
 	if f.cutCtx.Err() != nil {
 		th := notStarted(f.e, f.angles[i], i, context.Cause(f.cutCtx))
 		if f.ctx.Err() == nil {
 			th.Status, th.Err = jessy.StatusSkipped, nil
 		}
-		return th
+		return th, pool
 	}
-	return f.e.think(f.cutCtx, f.conv, f.angles[i], i, f.n, nil, f.emit, f.settle)
+	return f.e.think(f.cutCtx, f.conv, f.angles[i], i, f.n, nil, f.emit, f.settle), pool
+}
+
+// free gives back the slot a finished thought held.
+func free(m fanMsg) {
+	if m.slot != nil {
+		<-m.slot
+	}
 }
 
 // settle decides, before a thought's last event, whether it counts: a
@@ -314,18 +326,18 @@ func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, sink jes
 				succeeded++
 			}
 			grace, start := f.rules(*m.done, succeeded, remaining)
-			if !start {
-				continue
+			if start {
+				reason = fmt.Sprintf("quorum of %d in after %s, grace of %s over",
+					e.Quorum, time.Since(f.start).Round(time.Millisecond), grace)
+				if grace <= 0 {
+					f.close(reason)
+				} else {
+					t := time.NewTimer(grace)
+					defer t.Stop()
+					graceC = t.C
+				}
 			}
-			reason = fmt.Sprintf("quorum of %d in after %s, grace of %s over",
-				e.Quorum, time.Since(f.start).Round(time.Millisecond), grace)
-			if grace <= 0 {
-				f.close(reason)
-				continue
-			}
-			t := time.NewTimer(grace)
-			defer t.Stop()
-			graceC = t.C
+			free(m)
 		case <-graceC:
 			f.close(reason)
 			graceC = nil

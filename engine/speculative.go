@@ -121,6 +121,7 @@ func (e *Engine) runSpeculative(ctx context.Context, conv []jessy.Message, sink 
 				succeeded++
 			}
 			f.rules(*m.done, succeeded, remaining)
+			free(m)
 			if final != nil || ctx.Err() != nil {
 				continue
 			}

@@ -121,3 +121,36 @@ func TestSpeculativeCancelStopsEverything(t *testing.T) {
 		}
 	})
 }
+
+// TestSpeculativeRace lands a straggler at the very instant the first
+// synthesis attempt sends its first token. Either may win, but the answer
+// must come from exactly the thoughts the result reports as succeeded.
+func TestSpeculativeRace(t *testing.T) {
+	outcomes := map[int]int{}
+	for range 40 {
+		synctest.Test(t, func(t *testing.T) {
+			f := providertest.NewFake(script(func(i int) providertest.Reply {
+				switch i {
+				case 6:
+					return ok("late insight", 1300*time.Millisecond)
+				case 7:
+					return providertest.Reply{Hang: true}
+				}
+				return ok(fmt.Sprintf("insight %d", i), time.Second)
+			}, ok("the answer", 300*time.Millisecond)))
+			res, err := newEngine(f, Options{SpeedOptions: SpeedOptions{Quorum: 6, Speculative: true}}).Run(t.Context(), question, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := lastSynthesisPrompt(t, f)
+			if !strings.Contains(body, fmt.Sprintf("%d of 8 analysts", res.Succeeded())) {
+				t.Fatalf("%d thoughts succeeded, synthesis prompt: %q", res.Succeeded(), body)
+			}
+			if strings.Contains(body, "late insight") != (res.Thoughts[6].Status == jessy.StatusOK) {
+				t.Fatalf("thought 6 is %s, synthesis prompt: %q", res.Thoughts[6].Status, body)
+			}
+			outcomes[res.Succeeded()]++
+		})
+	}
+	t.Logf("outcomes (thoughts used: runs): %v", outcomes)
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 
@@ -133,7 +134,7 @@ func (p *Progress) Handle(ev jessy.Event) {
 	case jessy.EventThoughtDelta:
 		if r := p.rows[ev.Index]; r != nil {
 			r.state = "streaming"
-			r.preview = lastChars(r.preview+ev.Text, 60)
+			r.preview = tail(r.preview+ev.Text, 400)
 			if p.opts.Live {
 				p.redraw()
 			}
@@ -148,7 +149,7 @@ func (p *Progress) Handle(ev jessy.Event) {
 		if r := p.rows[ev.Index]; r != nil {
 			r.ended, r.duration, r.err = true, ev.Thought.Duration, ev.Thought.Err
 			r.state = string(ev.Thought.Status)
-			r.preview = lastChars(ev.Thought.Text, 60)
+			r.preview = tail(ev.Thought.Text, 400)
 			p.changed(ev.Index)
 		}
 	case jessy.EventSynthesisStarted:
@@ -224,12 +225,12 @@ func (p *Progress) line(r *row, now time.Time) string {
 		mark, st = "✗", p.st.fail
 	}
 	head := fmt.Sprintf("%s %2d %-15s %-32s %-9s %7s  ", mark, r.index+1, r.phase, clip(r.angle, 32), r.state, seconds(d))
-	tail := r.preview
+	room := max(p.opts.Width-len([]rune(head))-1, 0)
+	text := lastChars(r.preview, room)
 	if r.err != nil {
-		tail = r.err.Error()
+		text = clip(r.err.Error(), room)
 	}
-	room := p.opts.Width - len([]rune(head)) - 1
-	return st.Render(head) + p.st.faint.Render(clip(tail, max(room, 0)))
+	return st.Render(head) + p.st.faint.Render(text)
 }
 
 func target(backend, model string) string {
@@ -252,6 +253,20 @@ func clip(s string, n int) string {
 		return string(r[:n])
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// tail keeps at most the last n bytes of s, cut at a rune boundary.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[len(s)-n:]
+	for i := 0; i < len(s); i++ {
+		if utf8.RuneStart(s[i]) {
+			return s[i:]
+		}
+	}
+	return ""
 }
 
 // lastChars keeps the last n runes of s on one line.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
 	"testing"
 	"time"
 
@@ -59,24 +58,6 @@ func latencies(thought func(i int) time.Duration, synth providertest.Reply) *pro
 	return providertest.NewFake(script(func(i int) providertest.Reply {
 		return ok(fmt.Sprintf("insight number %d about item%d", i, i), thought(i))
 	}, synth))
-}
-
-// BenchmarkParallelVsSequential compares 8 thoughts + synthesis run in
-// parallel with the same calls one after another, all calls taking 50ms.
-// The limit is 9/2 = 4.5x; target at least 4.4x.
-func BenchmarkParallelVsSequential(b *testing.B) {
-	const d = 50 * time.Millisecond
-	f := func() *providertest.Fake { return latencies(func(int) time.Duration { return d }, ok("answer", d)) }
-	par := New(Target{Backend: "fake", Provider: f(), Model: "m"}, Options{})
-	seq := New(Target{Backend: "fake", Provider: f(), Model: "m"}, Options{Mode: jessy.ModeSequential})
-	var tp, ts time.Duration
-	for b.Loop() {
-		tp += timed(b, par).Timings.Total
-		ts += timed(b, seq).Timings.Total
-	}
-	b.ReportMetric(float64(ts)/float64(tp), "speedup")
-	b.ReportMetric(jessy.Milliseconds(tp)/float64(b.N), "ms-parallel")
-	b.ReportMetric(jessy.Milliseconds(ts)/float64(b.N), "ms-sequential")
 }
 
 // BenchmarkQuorumStraggler has seven thoughts at 40ms and one at 200ms (5x),
@@ -175,11 +156,3 @@ func BenchmarkSpeculativeVsCutoff(b *testing.B) {
 	b.ReportMetric(float64(restarts)/float64(b.N), "restarts/run")
 }
 
-// median is the median of ds.
-func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
-}
-
-var _ = median

@@ -67,6 +67,11 @@ type Options struct {
 	MinThoughts int
 	// Retry is the retry policy of every call.
 	Retry RetryPolicy
+	// Batch sends all thoughts of a parallel run as one request when the
+	// only thinker's provider is a jessy.Batcher (vLLM's list of prompts).
+	// Batched thoughts do not stream. When the server refuses the list, the
+	// run falls back to one request per thought and says so in Result.Note.
+	Batch bool
 	// SpeedOptions cut a run short of waiting for every thought (speed.go).
 	SpeedOptions
 }
@@ -199,7 +204,11 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 	case e.Speculative:
 		return finish(e.runSpeculative(ctx, conv, sink, res, start))
 	default:
-		res.Thoughts = e.runParallel(ctx, conv, sink, &res.Speed)
+		th, note, ok := e.runBatch(ctx, conv, sink)
+		if !ok {
+			th = e.runParallel(ctx, conv, sink, &res.Speed)
+		}
+		res.Thoughts, res.Note = th, note
 	}
 	res.Timings.Thinking = time.Since(start)
 	if err := ctx.Err(); err != nil {

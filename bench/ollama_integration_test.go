@@ -1,0 +1,77 @@
+//go:build integration
+
+package bench
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/provider/ollama"
+)
+
+// TestBenchRealOllama runs `jessy bench --calibrate` and `jessy bench`
+// against a real Ollama:
+//
+//	eval "$(scripts/ollama.sh up)"
+//	go test -tags integration -run TestBenchRealOllama -v -timeout 30m ./bench/
+//
+// JESSY_BENCH_OUT, when set, names a file the tables are written to. The
+// adaptive cache lives in a temporary folder, so the user's is left alone.
+func TestBenchRealOllama(t *testing.T) {
+	host, model := os.Getenv("OLLAMA_HOST"), os.Getenv("LLM_MODEL")
+	if host == "" || model == "" {
+		t.Skip(`set OLLAMA_HOST and LLM_MODEL: eval "$(scripts/ollama.sh up)"`)
+	}
+	p, err := ollama.New(ollama.Config{Host: host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := engine.NewAdaptive(filepath.Join(t.TempDir(), "concurrency.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(o engine.Options) *engine.Engine {
+		return engine.New(engine.Target{Backend: "ollama", Provider: p, Model: model}, o)
+	}
+	cfg := Config{
+		Question: "Once upon a time, a little girl named Lily found a shiny stone. What did she do with it?",
+		Base: engine.Options{MaxTokens: 128, SynthesisMaxTokens: 128, SpeedOptions: engine.SpeedOptions{
+			Quorum: 6, Grace: engine.Grace{Fraction: 0.5}, Adaptive: a,
+		}},
+		New: build, Warmup: 1, Reps: 5,
+	}
+	var out bytes.Buffer
+	cal, err := Calibrate(t.Context(), cfg, nil, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cal.WriteTable(&out); err != nil {
+		t.Fatal(err)
+	}
+	out.WriteString("\n")
+	rep, err := Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.Backend = Describe(t.Context(), p, "ollama", model)
+	if err := rep.WriteTable(&out); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + out.String())
+	if path := os.Getenv("JESSY_BENCH_OUT"); path != "" {
+		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		js, _ := os.Create(path + ".json")
+		defer js.Close()
+		_ = rep.WriteJSON(js)
+	}
+	for _, r := range rep.Rows {
+		if r.Runs == 0 {
+			t.Errorf("mode %s: no run succeeded: %s", r.Mode, r.LastError)
+		}
+	}
+}

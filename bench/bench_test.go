@@ -26,6 +26,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 type loaded struct {
 	inFlight atomic.Int64
 	latency  func(k int) time.Duration
+	// even, when set, gives the eighth thought no extra delay.
+	even bool
 }
 
 func (l *loaded) Chat(ctx context.Context, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
@@ -34,7 +36,7 @@ func (l *loaded) Chat(ctx context.Context, req jessy.ChatRequest, fn func(jessy.
 	time.Sleep(time.Nanosecond)
 	d := l.latency(int(l.inFlight.Load()))
 	last := req.Messages[len(req.Messages)-1].Content
-	if strings.Contains(last, "(crystallization, 8 of 8)") {
+	if !l.even && strings.Contains(last, "(crystallization, 8 of 8)") {
 		d *= 5
 	}
 	t := time.NewTimer(d)
@@ -179,6 +181,35 @@ func TestCalibrate(t *testing.T) {
 				if !strings.Contains(b.String(), "<- best") {
 					t.Errorf("table:\n%s", b.String())
 				}
+			})
+		})
+	}
+}
+
+// TestAutoWithinTenPercent checks the goal on fake backends of
+// several capacities: a backend of capacity c serves up to c calls at once
+// at full speed and shares itself beyond. After its warm-up (exploration),
+// auto must be within 10% of the better of sequential and full parallel.
+func TestAutoWithinTenPercent(t *testing.T) {
+	for _, capacity := range []int{1, 2, 3, 4, 8, 16} {
+		t.Run(fmt.Sprint(capacity), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				a, _ := engine.NewAdaptive("")
+				p := &loaded{even: true, latency: func(k int) time.Duration {
+					return time.Duration(max(k, capacity)) * 100 * time.Millisecond / time.Duration(capacity)
+				}}
+				rep, err := Run(t.Context(), Config{
+					Question: "q?", New: builder(p), Warmup: 5, Reps: 3, Modes: []Mode{Sequential, Parallel, Auto},
+					Base: engine.Options{SpeedOptions: engine.SpeedOptions{Adaptive: a}},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				seq, par, auto := rep.Rows[0].TotalMS.Median, rep.Rows[1].TotalMS.Median, rep.Rows[2].TotalMS.Median
+				if better := min(seq, par); auto > 1.1*better {
+					t.Errorf("auto %vms at concurrency %v; sequential %vms, parallel %vms", auto, rep.Rows[2].Concurrency, seq, par)
+				}
+				t.Logf("capacity %d: sequential %v, parallel %v, auto %v at concurrency %v", capacity, seq, par, auto, rep.Rows[2].Concurrency.Median)
 			})
 		})
 	}

@@ -155,4 +155,3 @@ func BenchmarkSpeculativeVsCutoff(b *testing.B) {
 	b.ReportMetric(float64(fq)/float64(fs), "x-ttft-spec-vs-cutoff")
 	b.ReportMetric(float64(restarts)/float64(b.N), "restarts/run")
 }
-

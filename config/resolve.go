@@ -129,8 +129,8 @@ func (r *resolver) defaults() error {
 	}
 	switch prov := strings.ToLower(strings.TrimSpace(r.env(EnvProvider))); {
 	case r.flags.Backend != nil:
-		if err := r.f.checkRef(nil, *r.flags.Backend); err != nil {
-			return flagErr("--backend", err)
+		if msg := r.f.refProblem(*r.flags.Backend); msg != "" {
+			return invalid("--backend: %s", msg)
 		}
 		r.defBackend = *r.flags.Backend
 	case prov != "":
@@ -158,11 +158,6 @@ func (r *resolver) defaults() error {
 		r.defModel = l.Defaults.Model
 	}
 	return nil
-}
-
-func flagErr(flag string, err error) error {
-	e := err.(*jessy.Error)
-	return &jessy.Error{Kind: e.Kind, Message: flag + ": " + e.Message}
 }
 
 // kindOf returns the kind of the backend name refers to, "" if none.
@@ -229,8 +224,8 @@ func (r *resolver) targets() error {
 	case r.flags.SynthesisBackend != nil || r.flags.SynthesisModel != nil:
 		var t TargetSpec
 		if r.flags.SynthesisBackend != nil {
-			if err := r.f.checkRef(nil, *r.flags.SynthesisBackend); err != nil {
-				return flagErr("--synthesis-backend", err)
+			if msg := r.f.refProblem(*r.flags.SynthesisBackend); msg != "" {
+				return invalid("--synthesis-backend: %s", msg)
 			}
 			t.Backend = *r.flags.SynthesisBackend
 		}

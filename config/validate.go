@@ -151,10 +151,19 @@ func (f *File) checkTarget(at path, t TargetSpec) error {
 
 // checkRef checks that name is a backend of the file or a kind.
 func (f *File) checkRef(at path, name string) error {
-	if f.backendSpec(name) != nil || validKind(Kind(name)) {
-		return nil
+	if msg := f.refProblem(name); msg != "" {
+		return f.errAt(at, "%s", msg)
 	}
-	return f.errAt(at, "unknown backend %q; %s", name, f.knownBackends())
+	return nil
+}
+
+// refProblem says what is wrong with a reference to backend name, "" if
+// nothing.
+func (f *File) refProblem(name string) string {
+	if f.backendSpec(name) != nil || validKind(Kind(name)) {
+		return ""
+	}
+	return fmt.Sprintf("unknown backend %q; %s", name, f.knownBackends())
 }
 
 // knownBackends says which backend names a target may use.

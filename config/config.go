@@ -75,6 +75,10 @@ const (
 	DefaultMaxTokens          = 256
 	DefaultSynthesisMaxTokens = 1024
 	DefaultRetries            = 2
+	// DefaultThoughtTimeout and DefaultTimeout match the command line's
+	// defaults: a hung backend fails a thought, and a run, in bounded time.
+	DefaultThoughtTimeout = 2 * time.Minute
+	DefaultTimeout        = 10 * time.Minute
 )
 
 // File is a configuration file as written. Its zero value is an empty file.
@@ -181,6 +185,8 @@ type Defaults struct {
 	ThoughtTimeout *time.Duration `yaml:"thought_timeout,omitempty"`
 	// SynthesisTimeout bounds the synthesis; 0 means none.
 	SynthesisTimeout *time.Duration `yaml:"synthesis_timeout,omitempty"`
+	// Timeout bounds the whole run; 0 means none.
+	Timeout *time.Duration `yaml:"timeout,omitempty"`
 	// Retries is how many times a failed call may be tried again.
 	Retries *int `yaml:"retries,omitempty"`
 	// MinThoughts is the quorum of successful thoughts the synthesis needs.

@@ -48,6 +48,9 @@ func (r *resolver) options(run *Run) error {
 	if f.SynthesisTimeout != nil && *f.SynthesisTimeout < 0 {
 		return invalid("--synthesis-timeout must not be negative")
 	}
+	if f.Timeout != nil && *f.Timeout < 0 {
+		return invalid("--timeout must not be negative")
+	}
 	if f.Mode != nil {
 		if err := checkMode(*f.Mode); err != nil {
 			return invalid("--mode: %v", err)
@@ -75,8 +78,9 @@ func (r *resolver) options(run *Run) error {
 		v := pick(f.Temperature, r, temp, 0)
 		run.Temperature = &v
 	}
-	run.ThoughtTimeout = pick(f.ThoughtTimeout, r, func(d *Defaults) *time.Duration { return d.ThoughtTimeout }, 0)
+	run.ThoughtTimeout = pick(f.ThoughtTimeout, r, func(d *Defaults) *time.Duration { return d.ThoughtTimeout }, DefaultThoughtTimeout)
 	run.SynthesisTimeout = pick(f.SynthesisTimeout, r, func(d *Defaults) *time.Duration { return d.SynthesisTimeout }, 0)
+	run.Timeout = pick(f.Timeout, r, func(d *Defaults) *time.Duration { return d.Timeout }, DefaultTimeout)
 	run.Retries = pick(f.Retries, r, func(d *Defaults) *int { return d.Retries }, DefaultRetries)
 	run.MinThoughts = max(pick(f.MinThoughts, r, func(d *Defaults) *int { return d.MinThoughts }, 1), 1)
 	if run.MinThoughts > run.Thoughts {

@@ -19,22 +19,33 @@ import (
 // The flag each field stands for is named in its comment; Resolve's errors
 // name the flag, so the command line should use these names.
 type Overrides struct {
-	Backend *string // --backend: the default backend (a backend of the file or a kind)
-	Model   *string // --model: the default model
-	// Given alone, --backend and --model mean "use this": they replace the
+	// Backend (--backend) names the default backend: a backend of the file
+	// or a kind. Provider (--provider) picks it by kind, as LLM_PROVIDER
+	// does. Model (--model) is the default model. Given without Models or
+	// the Synthesis fields, each of them means "use this": it replaces the
 	// file's council (thinkers, models, synthesizer) with the default
-	// target, unless --models or --synthesis-* are given too.
+	// target. Backend wins over Provider when both are given.
+	Backend  *string
+	Provider *string
+	Model    *string
+	// BaseURL (--base-url) is the default backend's address; NumCtx
+	// (--num-ctx) and KeepAlive (--keep-alive) its Ollama options.
+	BaseURL   *string
+	NumCtx    *int
+	KeepAlive *time.Duration
+
 	Models             []string       // --models a,b: thought models in turn, on the default backend
 	SynthesisBackend   *string        // --synthesis-backend
 	SynthesisModel     *string        // --synthesis-model
-	Mode               *jessy.Mode    // --mode parallel|sequential
-	Thoughts           *int           // --thoughts (-n)
-	Concurrency        *int           // --concurrency: thoughts in flight in one run
+	Mode               *jessy.Mode    // --mode parallel|sequential (--sequential sets ModeSequential)
+	Thoughts           *int           // --thoughts, -n
+	Concurrency        *int           // --concurrency: thoughts in flight in one run (0: all)
 	MaxTokens          *int           // --max-tokens: per-thought output cap
 	SynthesisMaxTokens *int           // --synthesis-max-tokens
 	Temperature        *float64       // --temperature
-	ThoughtTimeout     *time.Duration // --thought-timeout
-	SynthesisTimeout   *time.Duration // --synthesis-timeout
+	ThoughtTimeout     *time.Duration // --thought-timeout (0: none)
+	SynthesisTimeout   *time.Duration // --synthesis-timeout (0: none)
+	Timeout            *time.Duration // --timeout: the whole run (0: none)
 	Retries            *int           // --retries
 	MinThoughts        *int           // --min-thoughts
 }
@@ -82,7 +93,7 @@ func Resolve(file *File, profile string, env func(string) string, flags Override
 	for _, b := range file.Backends {
 		r.s.Backends = append(r.s.Backends, r.fromSpec(b))
 	}
-	steps := []func() error{r.defaults, r.targets, r.run}
+	steps := []func() error{r.defaults, r.targets, r.backendFlags, r.run}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -127,7 +138,11 @@ func (r *resolver) defaults() error {
 	if fromFile == "" && len(r.f.Backends) > 0 {
 		fromFile = r.f.Backends[0].Name
 	}
-	switch prov := strings.ToLower(strings.TrimSpace(r.env(EnvProvider))); {
+	provVar, prov := EnvProvider, r.env(EnvProvider)
+	if r.flags.Provider != nil {
+		provVar, prov = "--provider", *r.flags.Provider
+	}
+	switch prov := strings.ToLower(strings.TrimSpace(prov)); {
 	case r.flags.Backend != nil:
 		if msg := r.f.refProblem(*r.flags.Backend); msg != "" {
 			return invalid("--backend: %s", msg)
@@ -136,7 +151,7 @@ func (r *resolver) defaults() error {
 	case prov != "":
 		if !validKind(Kind(prov)) {
 			return &jessy.Error{Kind: jessy.KindInvalid,
-				Message: fmt.Sprintf("%s is %q; it must be one of %s", EnvProvider, r.env(EnvProvider), kindList())}
+				Message: fmt.Sprintf("%s is %q; it must be one of %s", provVar, prov, kindList())}
 		}
 		r.defBackend = prov
 		if r.kindOf(fromFile) == Kind(prov) {
@@ -194,7 +209,7 @@ func (r *resolver) targets() error {
 		}
 		return out
 	}
-	collapse := r.flags.Backend != nil || r.flags.Model != nil
+	collapse := r.flags.Backend != nil || r.flags.Provider != nil || r.flags.Model != nil
 
 	council, _ := r.layer(func(l *Layer) bool { return len(l.Thinkers) > 0 || len(l.Models) > 0 })
 	switch {
@@ -251,16 +266,54 @@ func (r *resolver) targets() error {
 }
 
 // use marks the backend name as used, setting it up from the environment
-// when the file does not define it (name is then a kind; validate and the
-// flag checks have made sure).
-func (r *resolver) use(name string) {
+// when the file does not define it.
+func (r *resolver) use(name string) { r.ensure(name).Used = true }
+
+// ensure returns the backend name, setting it up from the environment when
+// the file does not define it (name is then a kind: validate and the flag
+// checks have made sure).
+func (r *resolver) ensure(name string) *Backend {
 	if b := r.s.Backend(name); b != nil {
-		b.Used = true
-		return
+		return b
 	}
 	b := r.fromSpec(BackendSpec{Name: name, Kind: Kind(name)})
-	b.FromEnv, b.Used = true, true
+	b.FromEnv = true
 	r.s.Backends = append(r.s.Backends, b)
+	return &r.s.Backends[len(r.s.Backends)-1]
+}
+
+// backendFlags applies --base-url, --num-ctx and --keep-alive to the
+// default backend.
+func (r *resolver) backendFlags() error {
+	f := r.flags
+	if f.BaseURL == nil && f.NumCtx == nil && f.KeepAlive == nil {
+		return nil
+	}
+	b := r.ensure(r.defBackend)
+	if f.BaseURL != nil {
+		u := strings.TrimSpace(*f.BaseURL)
+		if b.Kind == KindOllama {
+			u = ollamaURL(u)
+		}
+		if err := checkURL(u); err != nil {
+			return invalid("--base-url: %v", err)
+		}
+		b.BaseURL = strings.TrimRight(u, "/")
+	}
+	if (f.NumCtx != nil || f.KeepAlive != nil) && b.Kind != KindOllama {
+		return invalid("--num-ctx and --keep-alive apply only to ollama backends; the default backend %q is %s", b.Name, b.Kind)
+	}
+	if f.NumCtx != nil {
+		if *f.NumCtx < 0 {
+			return invalid("--num-ctx must not be negative")
+		}
+		b.NumCtx = *f.NumCtx
+	}
+	if f.KeepAlive != nil {
+		v := *f.KeepAlive
+		b.KeepAlive = &v
+	}
+	return nil
 }
 
 // fromSpec resolves a backend of the file: its base URL (the file's, else

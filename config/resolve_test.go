@@ -56,9 +56,11 @@ func TestPrecedenceRunOptions(t *testing.T) {
 				return *s.Run.Temperature
 			}, [4]any{nil, 0.5, 1.5, 0.0}},
 		{"thought_timeout", [3]string{"1m", "2m"}, func(o *Overrides) { o.ThoughtTimeout = ptr(3 * time.Minute) },
-			func(s *Settings) any { return s.Run.ThoughtTimeout }, [4]any{time.Duration(0), time.Minute, 2 * time.Minute, 3 * time.Minute}},
+			func(s *Settings) any { return s.Run.ThoughtTimeout }, [4]any{DefaultThoughtTimeout, time.Minute, 2 * time.Minute, 3 * time.Minute}},
 		{"synthesis_timeout", [3]string{"1m", "2m"}, func(o *Overrides) { o.SynthesisTimeout = ptr(time.Duration(0)) },
 			func(s *Settings) any { return s.Run.SynthesisTimeout }, [4]any{time.Duration(0), time.Minute, 2 * time.Minute, time.Duration(0)}},
+		{"timeout", [3]string{"1m", "0s"}, func(o *Overrides) { o.Timeout = ptr(time.Hour) },
+			func(s *Settings) any { return s.Run.Timeout }, [4]any{DefaultTimeout, time.Minute, time.Duration(0), time.Hour}},
 		{"retries", [3]string{"0", "5"}, func(o *Overrides) { o.Retries = ptr(1) },
 			func(s *Settings) any { return s.Run.Retries }, [4]any{2, 0, 5, 1}},
 		{"min_thoughts", [3]string{"2", "3"}, func(o *Overrides) { o.MinThoughts = ptr(4) },
@@ -302,5 +304,45 @@ defaults: {model: m}
 	err := mustResolve(t, nil, "", nil, Overrides{}).Ready()
 	if jessy.KindOf(err) != jessy.KindInvalid || jessy.HintOf(err) == "" {
 		t.Errorf("Ready without a model = %v, want KindInvalid with a hint", err)
+	}
+}
+
+func TestBackendFlags(t *testing.T) {
+	f := mustParse(t, "backends:\n  - {name: local, kind: ollama, options: {num_ctx: 2048}}\n  - {name: cloud, kind: openai}\nthinkers: [{backend: cloud, model: x}]\n")
+	s := mustResolve(t, f, "", nil, Overrides{BaseURL: ptr("gpu:11500"), NumCtx: ptr(8192), KeepAlive: ptr(-time.Second)})
+	b := s.Backend("local")
+	if b.BaseURL != "http://gpu:11500" || b.NumCtx != 8192 || b.KeepAlive == nil || *b.KeepAlive != -time.Second {
+		t.Errorf("--base-url, --num-ctx, --keep-alive on the default backend: %+v", b)
+	}
+	if s.Backend("cloud").BaseURL != DefaultOpenAIURL {
+		t.Errorf("--base-url changed another backend: %+v", s.Backend("cloud"))
+	}
+	if len(s.Thinkers) != 1 || s.Thinkers[0].Backend != "cloud" {
+		t.Errorf("backend options replaced the council: %v", s.Thinkers)
+	}
+
+	// --provider picks the default backend by kind, above LLM_PROVIDER, and
+	// replaces the council.
+	s = mustResolve(t, f, "", map[string]string{EnvProvider: "anthropic"}, Overrides{Provider: ptr("openai"), Model: nil})
+	if s.Thinkers[0] != (Target{"cloud", ""}) || s.Synthesizer.Backend != "cloud" {
+		t.Errorf("--provider openai: thinkers %v, synthesizer %v", s.Thinkers, s.Synthesizer)
+	}
+	s = mustResolve(t, nil, "", nil, Overrides{Provider: ptr("openai"), BaseURL: ptr("http://127.0.0.1:8000/v1")})
+	if b := s.Backend("openai"); b == nil || b.BaseURL != "http://127.0.0.1:8000/v1" || !b.Used {
+		t.Errorf("--provider with --base-url and no file: %+v", s.Backends)
+	}
+
+	for _, tt := range []struct {
+		flags Overrides
+		want  string
+	}{
+		{Overrides{Provider: ptr("gemini")}, `--provider is "gemini"; it must be one of ollama, openai, anthropic`},
+		{Overrides{BaseURL: ptr("ftp://x")}, `--base-url: "ftp://x" is not an http(s) URL`},
+		{Overrides{Backend: ptr("cloud"), NumCtx: ptr(5)}, `--num-ctx and --keep-alive apply only to ollama backends; the default backend "cloud" is openai`},
+		{Overrides{NumCtx: ptr(-1)}, "--num-ctx must not be negative"},
+		{Overrides{Timeout: ptr(-time.Second)}, "--timeout must not be negative"},
+	} {
+		_, err := Resolve(f, "", noEnv, tt.flags)
+		wantInvalid(t, err, tt.want)
 	}
 }

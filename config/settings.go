@@ -77,6 +77,7 @@ type Run struct {
 	Temperature        *float64 // nil leaves the backend's default
 	ThoughtTimeout     time.Duration
 	SynthesisTimeout   time.Duration
+	Timeout            time.Duration // of the whole run; 0 means none
 	Retries            int
 	MinThoughts        int // at least 1
 	Angles             []jessy.Angle

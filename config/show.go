@@ -40,6 +40,7 @@ type (
 		Temperature        any           `yaml:"temperature"`
 		ThoughtTimeout     time.Duration `yaml:"thought_timeout"`
 		SynthesisTimeout   time.Duration `yaml:"synthesis_timeout"`
+		Timeout            time.Duration `yaml:"timeout"`
 		Retries            int           `yaml:"retries"`
 		MinThoughts        int           `yaml:"min_thoughts"`
 	}
@@ -60,7 +61,7 @@ func (s *Settings) Masked() ([]byte, error) {
 			Mode: s.Run.Mode, Thoughts: s.Run.Thoughts, Concurrency: s.Run.Concurrency,
 			MaxTokens: s.Run.MaxTokens, SynthesisMaxTokens: s.Run.SynthesisMaxTokens,
 			Temperature:    "backend default",
-			ThoughtTimeout: s.Run.ThoughtTimeout, SynthesisTimeout: s.Run.SynthesisTimeout,
+			ThoughtTimeout: s.Run.ThoughtTimeout, SynthesisTimeout: s.Run.SynthesisTimeout, Timeout: s.Run.Timeout,
 			Retries: s.Run.Retries, MinThoughts: s.Run.MinThoughts,
 		},
 	}

@@ -111,6 +111,9 @@ func (f *File) validateLayer(at path, l *Layer) error {
 	if d.SynthesisTimeout != nil && *d.SynthesisTimeout < 0 {
 		return f.errAt(at.with("defaults", "synthesis_timeout"), "must not be negative")
 	}
+	if d.Timeout != nil && *d.Timeout < 0 {
+		return f.errAt(at.with("defaults", "timeout"), "must not be negative")
+	}
 	for i, a := range l.Angles {
 		if strings.TrimSpace(string(a.Phase)) == "" || strings.TrimSpace(a.Question) == "" {
 			return f.errAt(at.with("angles", i), "an angle needs a phase and a question")

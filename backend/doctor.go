@@ -98,7 +98,7 @@ func doctor(ctx context.Context, s *config.Settings, b *config.Backend) (c Check
 	}
 	lister, ok := p.(jessy.ModelLister)
 	if !ok {
-		c.OK, c.Verdict = true, "reachable is unknown: the backend cannot list models"
+		c.Verdict = "unchecked: the backend cannot list models"
 		return c
 	}
 	c.Models, err = lister.Models(ctx)
@@ -245,7 +245,8 @@ func Models(ctx context.Context, s *config.Settings) (map[string][]jessy.ModelIn
 		wg.Go(func() {
 			b := &s.Backends[i]
 			m, err := list(ctx, b)
-			if err != nil {
+			var je *jessy.Error
+			if err != nil && !(errors.As(err, &je) && je.Backend == b.Name) {
 				err = fmt.Errorf("backend %s: %w", b.Name, err)
 			}
 			answers[i] = answer{m, err}

@@ -29,14 +29,17 @@ type stdio struct {
 	inTTY     bool
 	errTTY    bool
 	termWidth func() int
+	// interrupts routes Ctrl-C to an interactive session until stop.
+	interrupts func() (sig <-chan os.Signal, stop func())
 }
 
 func newStdio() stdio {
 	return stdio{
 		in: os.Stdin, out: os.Stdout, err: os.Stderr,
-		getenv: os.Getenv,
-		inTTY:  term.IsTerminal(int(os.Stdin.Fd())),
-		errTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		getenv:     os.Getenv,
+		interrupts: interrupts,
+		inTTY:      term.IsTerminal(int(os.Stdin.Fd())),
+		errTTY:     term.IsTerminal(int(os.Stderr.Fd())),
 		termWidth: func() int {
 			w, _, err := term.GetSize(int(os.Stderr.Fd()))
 			if err != nil {
@@ -126,5 +129,6 @@ Environment:
 	ask := newAskCmd(io)
 	root.Flags().AddFlagSet(ask.flags)
 	root.RunE = ask.run
+	root.AddCommand(newChatCmd(io))
 	return root
 }

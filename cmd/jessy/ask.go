@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -87,13 +88,24 @@ func (a *askCmd) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx := cmd.Context()
+	_, err = a.answer(cmd.Context(), eng, []jessy.Message{{Role: jessy.RoleUser, Content: q}})
+	return err
+}
+
+// runner runs a conversation; *engine.Engine is one.
+type runner interface {
+	Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink) (*jessy.Result, error)
+}
+
+// answer runs conv on eng and renders the run: progress and the summary on
+// stderr, the answer streamed to stdout (or the JSON report). A failed run
+// returns runFailed after its error was printed.
+func (a *askCmd) answer(ctx context.Context, eng runner, conv []jessy.Message) (*jessy.Result, error) {
 	if a.f.timeout > 0 {
 		var cancel func()
 		ctx, cancel = contextWithTimeout(ctx, a.f.timeout)
 		defer cancel()
 	}
-
 	out, errw := a.io.out, a.io.err
 	var prog *tui.Progress
 	if !a.f.quiet {
@@ -122,7 +134,7 @@ func (a *askCmd) run(cmd *cobra.Command, args []string) error {
 			}
 		}
 	}
-	res, runErr := eng.Run(ctx, []jessy.Message{{Role: jessy.RoleUser, Content: q}}, sink)
+	res, runErr := eng.Run(ctx, conv, sink)
 	if prog != nil {
 		prog.Close()
 	}
@@ -133,7 +145,7 @@ func (a *askCmd) run(cmd *cobra.Command, args []string) error {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(res.Report()); err != nil {
-			return err
+			return res, err
 		}
 	} else if res.Synthesis.Status == jessy.StatusFailed && !a.f.showThoughts {
 		// The synthesis failed: show what the thoughts gathered, so nothing
@@ -146,10 +158,10 @@ func (a *askCmd) run(cmd *cobra.Command, args []string) error {
 	}
 	if runErr != nil {
 		if jessy.KindOf(runErr) == jessy.KindInvalid {
-			return runErr
+			return res, runErr
 		}
 		fmt.Fprintf(errw, "jessy: %s\n", describe(runErr))
-		return runFailed{runErr}
+		return res, runFailed{runErr}
 	}
-	return nil
+	return res, nil
 }

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // result is what one run of the command printed.
 type result struct {
-	code          int
+	code           int
 	stdout, stderr string
 }
 

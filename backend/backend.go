@@ -14,7 +14,9 @@ import (
 	"github.com/jessy-llm/jessy/config"
 	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/prompt"
+	"github.com/jessy-llm/jessy/provider/anthropic"
 	"github.com/jessy-llm/jessy/provider/ollama"
+	"github.com/jessy-llm/jessy/provider/openai"
 )
 
 // Open returns a provider for b. It makes no request. Its errors are those
@@ -25,9 +27,13 @@ func Open(b *config.Backend) (jessy.Provider, error) {
 	switch b.Kind {
 	case config.KindOllama:
 		return ollama.New(ollama.Config{Host: b.BaseURL, KeepAlive: b.KeepAlive, NumCtx: b.NumCtx})
+	case config.KindOpenAI:
+		return openai.New(openai.Config{BaseURL: b.BaseURL, APIKey: b.APIKey.Reveal()})
+	case config.KindAnthropic:
+		return anthropic.New(anthropic.Config{BaseURL: b.BaseURL, APIKey: b.APIKey.Reveal()})
 	}
 	return nil, &jessy.Error{Kind: jessy.KindInvalid, Backend: b.Name,
-		Message: fmt.Sprintf("backends of kind %s are not built into this version", b.Kind)}
+		Message: fmt.Sprintf("unknown backend kind %q", b.Kind)}
 }
 
 // Build returns the Engine of s: one provider and one Gate per backend the

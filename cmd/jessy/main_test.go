@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -29,6 +30,8 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	if code == 0 {
+		// Pooled keep-alive connections to a real server are not leaks.
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
 			code = 1
@@ -53,7 +56,7 @@ func jessyRun(t *testing.T, env map[string]string, stdin string, args ...string)
 		inTTY:     stdin == "",
 		termWidth: func() int { return 80 },
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	code := run(ctx, args, io)
 	return result{code, out.String(), errb.String()}

@@ -28,6 +28,9 @@ func (s *Server) execute(ctx context.Context, sp *runSpec, sink jessy.Sink) (*je
 		return nil, err
 	}
 	defer release()
+	if sink == nil {
+		sink = func(jessy.Event) {}
+	}
 	obs := s.met.begin()
 	defer obs.finish()
 	return sp.eng.Run(ctx, sp.conv, func(ev jessy.Event) {

@@ -242,3 +242,12 @@ type errBody struct {
 		Code    string  `json:"code"`
 	} `json:"error"`
 }
+
+func jsonReader(t *testing.T, v any) io.Reader {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(b)
+}

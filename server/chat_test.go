@@ -102,7 +102,7 @@ func TestChatParametersReachTheEngine(t *testing.T) {
 		{name: "thoughts", extra: map[string]any{"thoughts": 3}, wantThoughts: 3, wantMax: engine.DefaultSynthesisMaxTokens},
 		{name: "unsupported parameters are ignored", extra: map[string]any{
 			"n": 1, "top_p": 0.9, "presence_penalty": 0.1, "seed": 7, "user": "u", "logit_bias": map[string]int{"1": 2},
-			"tools": []any{map[string]any{"type": "function", "function": map[string]any{"name": "f"}}},
+			"tools":           []any{map[string]any{"type": "function", "function": map[string]any{"name": "f"}}},
 			"response_format": map[string]any{"type": "text"}, "stop": []string{"x"},
 		}, wantThoughts: 8, wantMax: engine.DefaultSynthesisMaxTokens},
 	} {

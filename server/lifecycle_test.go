@@ -155,6 +155,9 @@ func TestShutdownCancelsRunsAfterGrace(t *testing.T) {
 	if n := f.InFlight(); n != 0 {
 		t.Errorf("%d backend calls still in flight after Serve returned", n)
 	}
+	if v := counterValue(t, s, "jessy_runs_total", map[string]string{"outcome": "canceled"}); v != 1 {
+		t.Errorf("runs canceled = %v, want 1", v)
+	}
 	<-done
 }
 

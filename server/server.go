@@ -23,6 +23,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/engine"
 )
 
@@ -225,8 +226,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// errShuttingDown is the cause of runs cancelled by a shutdown.
-var errShuttingDown = errors.New("server shutting down")
+// errShuttingDown is the cause of runs cancelled by a shutdown; clients
+// still connected are told 503.
+var errShuttingDown = &jessy.Error{Kind: jessy.KindCanceled, Message: "the server is shutting down; the run was cancelled"}
 
 // routes builds the handler tree.
 func (s *Server) routes() http.Handler {

@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,4 +203,32 @@ func TestProbes(t *testing.T) {
 	if st, _ := get("/healthz"); st != 200 {
 		t.Errorf("healthz when not ready: %d", st)
 	}
+}
+
+// A client that stops reading is dropped after WriteTimeout and its run
+// cancelled, rather than holding a run slot and backend calls forever.
+func TestStalledClientIsDropped(t *testing.T) {
+	big := strings.Repeat("x", 64<<10)
+	chunks := make([]string, 400) // 25 MiB: more than the socket buffers hold
+	for i := range chunks {
+		chunks[i] = big
+	}
+	f := providertest.NewFake(providertest.Always(providertest.Reply{Chunks: chunks}))
+	s, err := New(Config{WriteTimeout: 200 * time.Millisecond}, catalog{"jessy": newEngine(f, engine.Options{Thoughts: 1})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, _, _ := serve(t, s)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"model":"jessy","messages":[{"role":"user","content":"hi"}]}`
+	fmt.Fprintf(conn, "POST /v1/think HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	eventually(t, 5*time.Second, "the run to start", func() bool { return gauge(t, s, "jessy_runs_in_flight") == 1 })
+	// The test never reads from conn.
+	eventually(t, 10*time.Second, "the run to be cancelled", func() bool {
+		return gauge(t, s, "jessy_runs_in_flight") == 0 && f.InFlight() == 0
+	})
 }

@@ -209,7 +209,12 @@ func summarize(m Mode, rs []*jessy.Result, errs []error) Row {
 	row.Speedup = num(func(r *jessy.Result) float64 { return r.Timings.Speedup() })
 	row.Calls = num(func(r *jessy.Result) float64 { return float64(calls(r)) })
 	row.Tokens = num(func(r *jessy.Result) float64 { return float64(r.Usage.Total()) })
-	row.Concurrency = num(func(r *jessy.Result) float64 { return float64(r.Speed.Concurrency) })
+	row.Concurrency = num(func(r *jessy.Result) float64 {
+		if r.Mode == jessy.ModeSequential {
+			return 1
+		}
+		return float64(r.Speed.Concurrency)
+	})
 	return row
 }
 

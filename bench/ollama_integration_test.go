@@ -4,9 +4,13 @@ package bench
 
 import (
 	"bytes"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/jessy-llm/jessy"
 
 	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/provider/ollama"
@@ -29,6 +33,9 @@ func TestBenchRealOllama(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The provider keeps connections alive on http.DefaultTransport; close
+	// them so that goleak sees no reader goroutines left.
+	t.Cleanup(http.DefaultTransport.(*http.Transport).CloseIdleConnections)
 	a, err := engine.NewAdaptive(filepath.Join(t.TempDir(), "concurrency.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -38,13 +45,18 @@ func TestBenchRealOllama(t *testing.T) {
 	}
 	cfg := Config{
 		Question: "Once upon a time, a little girl named Lily found a shiny stone. What did she do with it?",
-		Base: engine.Options{MaxTokens: 128, SynthesisMaxTokens: 128, SpeedOptions: engine.SpeedOptions{
+		Base: engine.Options{MaxTokens: 64, SynthesisMaxTokens: 64, SpeedOptions: engine.SpeedOptions{
 			Quorum: 6, Grace: engine.Grace{Fraction: 0.5}, Adaptive: a,
 		}},
-		New: build, Warmup: 1, Reps: 5,
+		New: build, Warmup: 1, Reps: 3,
+		Progress: func(m Mode, rep int, warm bool, res *jessy.Result) {
+			t.Logf("%s run %d (warm-up %v): total %v, %v", m, rep+1, warm, res.Timings.Total.Round(time.Millisecond), res.Err)
+		},
 	}
 	var out bytes.Buffer
-	cal, err := Calibrate(t.Context(), cfg, nil, a)
+	calCfg := cfg
+	calCfg.Reps = 2
+	cal, err := Calibrate(t.Context(), calCfg, nil, a)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -169,6 +169,18 @@ func KindForStatus(status int) Kind {
 	return KindOther
 }
 
+// RetryableStatus reports whether an HTTP status is one a call may be retried
+// after: 408, 409, 429, 500, 502, 503, 504 and Anthropic's 529. Other 5xx
+// (501 Not Implemented, 505, ...) and every 4xx besides 408, 409 and 429
+// are not: the same request would fail the same way.
+func RetryableStatus(status int) bool {
+	switch status {
+	case 408, 409, 429, 500, 502, 503, 504, 529:
+		return true
+	}
+	return false
+}
+
 // ParseRetryAfter reads a Retry-After header value, either delta-seconds or
 // an HTTP date, relative to now. It returns 0 for an empty or invalid value
 // or a date in the past.

@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/providertest"
+)
+
+func TestBreakerStates(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := NewBreaker(3, 30*time.Second)
+		b.Record(refused())
+		b.Record(refused())
+		b.Record(&jessy.Error{Kind: jessy.KindBadRequest, Status: 400}) // the backend is up: not counted
+		b.Record(&jessy.Error{Kind: jessy.KindProtocol})
+		b.Record(&jessy.Error{Kind: jessy.KindServer, Status: 501}) // not retryable: not counted
+		if err := b.Allow("x"); err != nil {
+			t.Fatalf("open after 2 counted failures: %v", err)
+		}
+		b.Record(refused())
+		err := b.Allow("ollama")
+		if !errors.Is(err, ErrCoolingDown) || jessy.KindOf(err) != jessy.KindUnreachable || Retryable(err) {
+			t.Fatalf("err = %v, want an unreachable, unretryable cooling down", err)
+		}
+		for _, want := range []string{"ollama: ", "30s more", "until 00:00:30", "3 failures", "connection refused"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%q lacks %q", err, want)
+			}
+		}
+		time.Sleep(29 * time.Second)
+		if !b.Open() {
+			t.Error("closed before the cooldown ended")
+		}
+		time.Sleep(time.Second)
+		if b.Open() || b.Allow("x") != nil {
+			t.Fatal("still open after the cooldown")
+		}
+		b.Record(&jessy.Error{Kind: jessy.KindOverloaded, Status: 503})
+		if err := b.Allow("x"); jessy.KindOf(err) != jessy.KindOverloaded {
+			t.Fatalf("one failure after the cooldown: %v, want open again, overloaded", err)
+		}
+		time.Sleep(30 * time.Second)
+		b.Record(nil)
+		b.Record(refused())
+		b.Record(refused())
+		if b.Open() {
+			t.Error("a success did not reset the count")
+		}
+	})
+}
+
+func TestBreakerBenchesBackendAcrossRuns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var healed atomic.Bool
+		f := providertest.NewFake(perCall(func(key, _ int) providertest.Reply {
+			if !healed.Load() {
+				return providertest.Reply{Err: refused()}
+			}
+			return ok(fmt.Sprintf("insight %d", key), 0)
+		}))
+		br := NewBreaker(3, 30*time.Second)
+		e := New(Target{Backend: "fake", Provider: f, Model: "m", Breaker: br}, Options{Thoughts: 2, Retry: DefaultRetryPolicy()})
+
+		res, err := e.Run(t.Context(), question, nil)
+		if jessy.KindOf(err) != jessy.KindUnreachable || len(f.Requests()) != 3 {
+			t.Fatalf("run 1: err %v after %d requests, want 3 then the breaker", err, len(f.Requests()))
+		}
+		if !strings.Contains(err.Error(), "cooling down") || !strings.Contains(err.Error(), "connection refused") {
+			t.Errorf("run 1 error %q does not say the backend cools down and why", err)
+		}
+		elapsed := res.Timings.Total
+
+		time.Sleep(10 * time.Second)
+		res, err = e.Run(t.Context(), question, nil)
+		if !errors.Is(err, ErrCoolingDown) || len(f.Requests()) != 3 || res.Timings.Total != 0 {
+			t.Fatalf("run 2: err %v, %d requests, took %v; want a fast fail with no call", err, len(f.Requests()), res.Timings.Total)
+		}
+		if r := res.Thoughts[0].Attempts[0].Reason; r != "not retried: the backend is cooling down" {
+			t.Errorf("reason %q", r)
+		}
+
+		healed.Store(true)
+		time.Sleep(30*time.Second - elapsed)
+		if _, err := e.Run(t.Context(), question, nil); err != nil || br.Open() {
+			t.Fatalf("run 3 after the cooldown: %v (open %v)", err, br.Open())
+		}
+	})
+}
+
+func TestBreakerSendsSynthesisToFallback(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := providertest.NewFake(providertest.Always(ok("from A", 0)))
+		b := providertest.NewFake(providertest.Always(ok("from B", 0)))
+		e := withSynth(thinkers(), faultOptions, a, b)
+		e.Synthesizer.Breaker = NewBreaker(1, time.Minute)
+		e.Synthesizer.Breaker.Record(&jessy.Error{Kind: jessy.KindTimeout})
+		res, err := e.Run(t.Context(), question, nil)
+		if err != nil || res.Answer() != "from B" || len(a.Requests()) != 0 {
+			t.Fatalf("err %v answer %q, %d calls to the benched A", err, res.Answer(), len(a.Requests()))
+		}
+	})
+}
+
+func TestBreakerCountsTimeoutsNotCancels(t *testing.T) {
+	for _, cancelled := range []bool{false, true} {
+		t.Run(fmt.Sprint("cancelled=", cancelled), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := providertest.NewFake(providertest.Always(providertest.Reply{Hang: true}))
+				br := NewBreaker(1, time.Minute)
+				e := New(Target{Backend: "fake", Provider: f, Model: "m", Breaker: br}, Options{Thoughts: 1, ThoughtTimeout: 5 * time.Second})
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				if cancelled {
+					time.AfterFunc(time.Second, cancel)
+				}
+				_, _ = e.Run(ctx, question, nil)
+				if br.Open() == cancelled {
+					t.Errorf("open = %v after a %s", br.Open(), map[bool]string{true: "cancel", false: "timeout"}[cancelled])
+				}
+			})
+		})
+	}
+}

@@ -110,20 +110,26 @@ func TestBreakerSendsSynthesisToFallback(t *testing.T) {
 }
 
 func TestBreakerCountsTimeoutsNotCancels(t *testing.T) {
-	for _, cancelled := range []bool{false, true} {
-		t.Run(fmt.Sprint("cancelled=", cancelled), func(t *testing.T) {
+	// Only the call's own timeout is the backend's fault; the caller's
+	// cancel and the run's deadline are not.
+	for _, end := range []string{"thought timeout", "cancel", "run timeout"} {
+		t.Run(end, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := providertest.NewFake(providertest.Always(providertest.Reply{Hang: true}))
 				br := NewBreaker(1, time.Minute)
-				e := New(Target{Backend: "fake", Provider: f, Model: "m", Breaker: br}, Options{Thoughts: 1, ThoughtTimeout: 5 * time.Second})
+				opts := Options{Thoughts: 1, ThoughtTimeout: 5 * time.Second}
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
-				if cancelled {
+				switch end {
+				case "cancel":
 					time.AfterFunc(time.Second, cancel)
+				case "run timeout":
+					opts.Timeout = time.Second
 				}
+				e := New(Target{Backend: "fake", Provider: f, Model: "m", Breaker: br}, opts)
 				_, _ = e.Run(ctx, question, nil)
-				if br.Open() == cancelled {
-					t.Errorf("open = %v after a %s", br.Open(), map[bool]string{true: "cancel", false: "timeout"}[cancelled])
+				if want := end == "thought timeout"; br.Open() != want {
+					t.Errorf("open = %v after a %s, want %v", br.Open(), end, want)
 				}
 			})
 		})

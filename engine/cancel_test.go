@@ -85,9 +85,15 @@ func TestRunTimeout(t *testing.T) {
 			}
 			return ok("x", time.Second)
 		}))
-		res, err := newEngine(f, Options{Timeout: 3 * time.Second}).Run(t.Context(), question, nil)
+		fallback := providertest.NewFake(providertest.Always(ok("late", 0)))
+		e := newEngine(f, Options{Timeout: 3 * time.Second})
+		e.Fallbacks = []Target{{Backend: "B", Provider: fallback, Model: "b"}}
+		res, err := e.Run(t.Context(), question, nil)
 		if jessy.KindOf(err) != jessy.KindTimeout || err.Error() != "run timed out after 3s" {
 			t.Fatalf("err = %v", err)
+		}
+		if len(fallback.Requests()) != 0 {
+			t.Error("a fallback was tried after the run's deadline")
 		}
 		if res.Timings.Total != 3*time.Second || res.Succeeded() != 8 || f.InFlight() != 0 {
 			t.Errorf("took %v, %s, %d in flight", res.Timings.Total, res.Tally(), f.InFlight())

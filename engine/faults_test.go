@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -243,4 +245,31 @@ func checkSynthesisFault(t *testing.T, res *jessy.Result, err error, f fault) {
 	if err == nil || !strings.HasPrefix(err.Error(), "synthesis: ") || jessy.KindOf(err) != f.kind || !strings.Contains(err.Error(), f.msg) {
 		t.Errorf("run error %v, want the synthesis's %v error containing %q", err, f.kind, f.msg)
 	}
+}
+
+// streamThenFail streams some text, then fails with a retryable error, as
+// a backend that reports overload in the middle of a stream does.
+type streamThenFail struct{ calls atomic.Int32 }
+
+func (p *streamThenFail) Chat(_ context.Context, _ jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
+	p.calls.Add(1)
+	if err := fn(jessy.Delta{Text: "partial"}); err != nil {
+		return jessy.Usage{}, err
+	}
+	return jessy.Usage{}, &jessy.Error{Kind: jessy.KindOverloaded, Status: 503, Message: "overloaded mid-stream"}
+}
+
+func TestStreamedCallNeverRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &streamThenFail{}
+		e := New(Target{Backend: "x", Provider: p, Model: "m"}, Options{Thoughts: 2, Retry: DefaultRetryPolicy()})
+		res, err := e.Run(t.Context(), question, nil)
+		if jessy.KindOf(err) != jessy.KindOverloaded || p.calls.Load() != 2 {
+			t.Fatalf("err %v after %d calls, want 2 calls and no retry", err, p.calls.Load())
+		}
+		th := res.Thoughts[0]
+		if th.Text != "partial" || len(th.Attempts) != 1 || th.Attempts[0].Reason != "not retried: output had already streamed" {
+			t.Errorf("thought 0: %q, %+v", th.Text, th.Attempts)
+		}
+	})
 }

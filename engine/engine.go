@@ -76,6 +76,11 @@ type Options struct {
 	MinThoughts int
 	// Retry is the retry policy of every call.
 	Retry RetryPolicy
+	// Batch sends all thoughts of a parallel run as one request when the
+	// only thinker's provider is a jessy.Batcher (vLLM's list of prompts).
+	// Batched thoughts do not stream. When the server refuses the list, the
+	// run falls back to one request per thought and says so in Result.Note.
+	Batch bool
 }
 
 // Engine runs questions. Its fields are read, never written, by Run, so one
@@ -216,8 +221,10 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 
 	if res.Mode == jessy.ModeSequential {
 		res.Thoughts, res.Note = e.runSequential(ctx, conv, sink)
+	} else if th, note, ok := e.runBatch(ctx, conv, sink); ok {
+		res.Thoughts, res.Note = th, note
 	} else {
-		res.Thoughts = e.runParallel(ctx, conv, sink)
+		res.Thoughts, res.Note = e.runParallel(ctx, conv, sink), note
 	}
 	res.Timings.Thinking = time.Since(start)
 	if err := ctx.Err(); err != nil {

@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/prompt"
+)
+
+// batchNote is the Result.Note of a run whose batched request was refused.
+const batchNote = "the server refused batched prompts; sent one request per thought"
+
+// runBatch sends every thought of a parallel run as one batched request to
+// the only thinker, when Options.Batch is set and its provider is a
+// jessy.Batcher. It reports false, having sent nothing to sink, when the run
+// cannot be batched; and false with a note when the server refused the list,
+// so the caller falls back to one request per thought.
+func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.Sink) ([]jessy.Thought, string, bool) {
+	if !e.Batch || len(e.Thinkers) != 1 {
+		return nil, "", false
+	}
+	t := e.Thinkers[0]
+	b, ok := t.Provider.(jessy.Batcher)
+	if !ok {
+		return nil, "", false
+	}
+	n := e.thoughts()
+	angles := e.Prompts.AnglesFor(n)
+	req := jessy.BatchRequest{Model: t.Model, MaxTokens: orDefault(e.MaxTokens, DefaultMaxTokens), Temperature: e.Temperature}
+	thoughts := make([]jessy.Thought, n)
+	for i, a := range angles {
+		req.Prompts = append(req.Prompts, prompt.Flatten(e.Prompts.Thought(conv, a, i, n, nil)))
+		th := jessy.Thought{Index: i, Phase: a.Phase, Angle: a.Question}
+		th.Backend, th.Model = t.Backend, t.Model
+		thoughts[i] = th
+	}
+
+	cctx := ctx
+	if e.ThoughtTimeout > 0 {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithTimeoutCause(ctx, e.ThoughtTimeout,
+			&jessy.Error{Kind: jessy.KindTimeout, Backend: t.Backend, Message: "batched thoughts timed out after " + e.ThoughtTimeout.String()})
+		defer cancel()
+	}
+	start := time.Now()
+	var texts []string
+	var usage jessy.Usage
+	var err error
+	if t.Gate != nil {
+		var release func()
+		if release, err = t.Gate.Acquire(cctx); err == nil {
+			texts, usage, err = b.CompleteBatch(cctx, req)
+			release()
+		}
+	} else {
+		texts, usage, err = b.CompleteBatch(cctx, req)
+	}
+	if errors.Is(err, jessy.ErrBatchUnsupported) && ctx.Err() == nil {
+		return nil, batchNote, false
+	}
+	if err != nil && cctx.Err() != nil {
+		err = context.Cause(cctx)
+	}
+	d := time.Since(start)
+	for i := range thoughts {
+		th := &thoughts[i]
+		th.Start, th.Duration = start, d
+		th.Attempts = []jessy.Attempt{{Start: start, Duration: d, Err: err}}
+		sink(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(*th)})
+		switch {
+		case err != nil:
+			th.Status, th.Err = jessy.StatusFailed, err
+		case i >= len(texts) || strings.TrimSpace(texts[i]) == "":
+			th.Status = jessy.StatusFailed
+			th.Err = &jessy.Error{Kind: jessy.KindProtocol, Backend: t.Backend, Message: "the model returned an empty answer"}
+		default:
+			th.Status, th.Text, th.TTFT = jessy.StatusOK, texts[i], d
+		}
+		th.Attempts[0].Err = th.Err
+		typ := jessy.EventThoughtDone
+		if th.Status != jessy.StatusOK {
+			typ = jessy.EventThoughtFailed
+		} else {
+			sink(jessy.Event{Type: jessy.EventThoughtDelta, Index: i, Text: th.Text})
+		}
+		sink(jessy.Event{Type: typ, Index: i, Thought: snapshotThought(*th), Err: th.Err})
+	}
+	// The request's usage is the thoughts' usage; it is put on the first
+	// thought so that sums over thoughts stay right.
+	thoughts[0].Usage = usage
+	return thoughts, fmt.Sprintf("batched: %d thoughts in one request", n), true
+}
+
+func snapshotThought(th jessy.Thought) *jessy.Thought {
+	th.Attempts = append([]jessy.Attempt(nil), th.Attempts...)
+	return &th
+}

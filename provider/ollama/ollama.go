@@ -1,0 +1,203 @@
+// Package ollama is Jessy's backend for Ollama's native API (/api/chat,
+// /api/embed, /api/tags, /api/ps, /api/version), built on Ollama's own Go
+// client. Ollama's types stay inside this package.
+package ollama
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ollama/ollama/api"
+	"github.com/ollama/ollama/envconfig"
+
+	"github.com/jessy-llm/jessy"
+)
+
+// DefaultHost is where Ollama listens when neither Config.Host nor
+// OLLAMA_HOST says otherwise.
+const DefaultHost = "http://127.0.0.1:11434"
+
+// Config sets up a Provider. The zero Config talks to OLLAMA_HOST, or to
+// DefaultHost when that is unset.
+type Config struct {
+	// Host is Ollama's address, e.g. "http://127.0.0.1:11435". A host
+	// without a scheme gets http://, and one without a port gets 11434.
+	// Empty means OLLAMA_HOST, read as Ollama's own client reads it.
+	Host string
+	// HTTPClient sends the requests; nil means a client without a timeout
+	// on http.DefaultTransport (streams are bounded by the caller's ctx).
+	HTTPClient *http.Client
+	// KeepAlive, when set, is how long Ollama keeps the model loaded after
+	// each call; negative keeps it loaded for good.
+	KeepAlive *time.Duration
+	// NumCtx, when positive, is the context window (options.num_ctx).
+	NumCtx int
+}
+
+// Provider talks to one Ollama server. It is safe for concurrent use.
+type Provider struct {
+	client    *api.Client
+	host      string
+	backend   string
+	keepAlive *api.Duration
+	numCtx    int
+}
+
+var (
+	_ jessy.Provider    = (*Provider)(nil)
+	_ jessy.Embedder    = (*Provider)(nil)
+	_ jessy.ModelLister = (*Provider)(nil)
+)
+
+// New returns a Provider for cfg. It does not contact the server; the only
+// error is a KindInvalid *jessy.Error for a Host that is not a URL.
+func New(cfg Config) (*Provider, error) {
+	base, err := hostURL(cfg.Host)
+	if err != nil {
+		return nil, &jessy.Error{
+			Kind:    jessy.KindInvalid,
+			Backend: "ollama",
+			Message: fmt.Sprintf("invalid Ollama host %q", cfg.Host),
+			Hint:    "set OLLAMA_HOST to an address such as http://127.0.0.1:11434",
+			Err:     err,
+		}
+	}
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		c := *cfg.HTTPClient
+		hc = &c
+	}
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	hc.Transport = observer{base: rt}
+
+	p := &Provider{
+		client:  api.NewClient(base, hc),
+		host:    base.String(),
+		backend: "ollama at " + base.String(),
+		numCtx:  cfg.NumCtx,
+	}
+	if cfg.KeepAlive != nil {
+		p.keepAlive = &api.Duration{Duration: *cfg.KeepAlive}
+	}
+	return p, nil
+}
+
+// Host is the server's base URL, e.g. "http://127.0.0.1:11434".
+func (p *Provider) Host() string { return p.host }
+
+// hostURL turns a Config.Host into a base URL; empty means OLLAMA_HOST.
+func hostURL(host string) (*url.URL, error) {
+	host = strings.TrimSpace(host)
+	if host == "" {
+		return envconfig.Host(), nil
+	}
+	bare := !strings.Contains(host, "://")
+	if bare {
+		host = "http://" + host
+	}
+	u, err := url.Parse(host)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("scheme %q is not http or https", u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, errors.New("no host name")
+	}
+	if bare && u.Port() == "" {
+		u.Host = net.JoinHostPort(u.Hostname(), "11434")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
+}
+
+// Chat streams req through /api/chat, calling fn from the calling goroutine
+// for each piece of answer (Delta.Text, from message.content) or reasoning
+// (Delta.Reasoning, from message.thinking), in order; a nil fn drops them.
+// It returns the usage of the final chunk (prompt_eval_count, eval_count).
+//
+// If fn returns an error the stream stops and Chat returns that error
+// unchanged. Every other error is a *jessy.Error: KindTimeout or
+// KindCanceled when ctx ends (errors.Is with ctx's error holds),
+// KindUnreachable when no connection could be made, KindModelNotFound for
+// an unknown model, the status's kind for other HTTP errors, KindServer for
+// an error Ollama reports mid-stream, and KindProtocol for a malformed line
+// or a stream that ends before its done line. It blocks until the stream
+// ends and is safe for concurrent use.
+func (p *Provider) Chat(ctx context.Context, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
+	var usage jessy.Usage
+	if req.Model == "" {
+		return usage, p.invalid("no model given", "set the model name, e.g. LLM_MODEL=stories260k")
+	}
+	if len(req.Messages) == 0 {
+		return usage, p.invalid("no messages to send", "")
+	}
+	if fn == nil {
+		fn = func(jessy.Delta) error { return nil }
+	}
+	msgs := make([]api.Message, len(req.Messages))
+	for i, m := range req.Messages {
+		msgs[i] = api.Message{Role: string(m.Role), Content: m.Content}
+	}
+	opts := map[string]any{}
+	if req.MaxTokens > 0 {
+		opts["num_predict"] = req.MaxTokens
+	}
+	if req.Temperature != nil {
+		opts["temperature"] = *req.Temperature
+	}
+	if p.numCtx > 0 {
+		opts["num_ctx"] = p.numCtx
+	}
+	stream := true
+	areq := &api.ChatRequest{
+		Model:     req.Model,
+		Messages:  msgs,
+		Stream:    &stream,
+		KeepAlive: p.keepAlive,
+		Options:   opts,
+	}
+
+	x := &exchange{watchLines: true}
+	var done bool
+	var fnErr error
+	err := p.client.Chat(withExchange(ctx, x), areq, func(r api.ChatResponse) error {
+		d := jessy.Delta{Text: r.Message.Content, Reasoning: r.Message.Thinking}
+		if d.Text != "" || d.Reasoning != "" {
+			if err := fn(d); err != nil {
+				fnErr = err
+				return err
+			}
+		}
+		if r.Done {
+			done = true
+			usage = jessy.Usage{PromptTokens: r.PromptEvalCount, CompletionTokens: r.EvalCount}
+		}
+		return nil
+	})
+	switch {
+	case fnErr != nil:
+		return usage, fnErr
+	case err != nil:
+		return usage, p.classify(ctx, err, x, req.Model, true)
+	case !done:
+		// The api client returns nil when the body ends cleanly, whether or
+		// not the done line came.
+		return usage, &jessy.Error{Kind: jessy.KindProtocol, Backend: p.backend, Message: "stream ended before done"}
+	}
+	return usage, nil
+}
+
+func (p *Provider) invalid(msg, hint string) error {
+	return &jessy.Error{Kind: jessy.KindInvalid, Backend: p.backend, Message: msg, Hint: hint}
+}

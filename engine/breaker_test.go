@@ -135,3 +135,14 @@ func TestBreakerCountsTimeoutsNotCancels(t *testing.T) {
 		})
 	}
 }
+
+func TestBreakerGuardsBatchedThoughts(t *testing.T) {
+	b := &batcher{Fake: providertest.NewFake(providertest.Always(ok("answer", 0)))}
+	br := NewBreaker(1, time.Minute)
+	br.Record(refused())
+	e := New(Target{Backend: "vllm", Provider: b, Model: "m", Breaker: br}, Options{Batch: true})
+	res, err := e.Run(t.Context(), question, nil)
+	if !errors.Is(err, ErrCoolingDown) || b.batches.Load() != 0 || res.Succeeded() != 0 {
+		t.Errorf("err %v after %d batches, want a fast cooling-down failure", err, b.batches.Load())
+	}
+}

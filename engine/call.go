@@ -98,14 +98,25 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 	return c, streamed
 }
 
-// attempt makes one try of the call: it asks t's breaker, holds a slot of
-// t's gate meanwhile, and tells the breaker the outcome unless outer (the
-// run's context, without the call's own timeout) has ended, which is no
-// fault of the backend.
+// attempt makes one try of a chat call through guard.
 func (e *Engine) attempt(ctx, outer context.Context, t Target, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
+	var usage jessy.Usage
+	err := guard(ctx, outer, t, func(ctx context.Context) error {
+		var err error
+		usage, err = t.Provider.Chat(ctx, req, fn)
+		return err
+	})
+	return usage, err
+}
+
+// guard runs do, one request to t's backend: it asks t's breaker first,
+// holds a slot of t's gate meanwhile, and tells the breaker the outcome
+// unless outer (the run's context, without the call's own timeout) has
+// ended, which is no fault of the backend.
+func guard(ctx, outer context.Context, t Target, do func(context.Context) error) error {
 	if t.Breaker != nil {
 		if err := t.Breaker.Allow(t.Backend); err != nil {
-			return jessy.Usage{}, err
+			return err
 		}
 	}
 	if t.Gate != nil {
@@ -117,18 +128,18 @@ func (e *Engine) attempt(ctx, outer context.Context, t Target, req jessy.ChatReq
 				cp.Backend = t.Backend
 				err = &cp
 			}
-			return jessy.Usage{}, err
+			return err
 		}
 		defer release()
 	}
-	usage, err := t.Provider.Chat(ctx, req, fn)
+	err := do(ctx)
 	if t.Breaker != nil && outer.Err() == nil {
 		if err != nil && ctx.Err() != nil {
 			err = context.Cause(ctx)
 		}
 		t.Breaker.Record(err)
 	}
-	return usage, err
+	return err
 }
 
 // sleep waits for d or until ctx is done, and reports whether d passed.

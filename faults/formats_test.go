@@ -26,9 +26,10 @@ type format struct {
 	// provider returns a provider for the backend at baseURL, with its own
 	// transport, whose idle connections are closed when t ends.
 	provider func(t testing.TB, baseURL string) jessy.Provider
-	// contentType is the content type of a streamed answer, and end the
-	// marker that only a complete stream carries.
-	contentType, end string
+	// contentType is the content type of a streamed answer.
+	contentType string
+	// ends are the markers of which a complete stream carries at least one.
+	ends []string
 }
 
 // formats are the wire formats under test. The OpenAI and Anthropic formats
@@ -46,7 +47,7 @@ func formats() []format {
 				return p
 			},
 			contentType: "application/x-ndjson",
-			end:         "done",
+			ends:        []string{"done"},
 		},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -51,8 +52,8 @@ func fuzzStream(f *testing.F, fm format) {
 			}
 			return
 		}
-		if !strings.Contains(string(data), fm.end) {
-			t.Fatalf("success without the end marker %q in %q", fm.end, data)
+		if !slices.ContainsFunc(fm.ends, func(m string) bool { return strings.Contains(string(data), m) }) {
+			t.Fatalf("success without an end marker %q in %q", fm.ends, data)
 		}
 		if strings.TrimSpace(text.String()) != "" {
 			return

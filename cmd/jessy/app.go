@@ -117,10 +117,14 @@ func newRootCmd(io stdio) *cobra.Command {
 The question comes from the arguments, or from standard input.
 The answer goes to standard output; progress goes to standard error.
 
-Environment:
-  LLM_PROVIDER  backend kind: ollama (default)
-  LLM_MODEL     model name
-  OLLAMA_HOST   Ollama's address (default http://127.0.0.1:11434)`,
+Environment (flags win over it, and it wins over the config file):
+  LLM_PROVIDER        backend kind: ollama (default), openai or anthropic
+  LLM_MODEL           model name
+  OLLAMA_HOST         Ollama's address (default http://127.0.0.1:11434)
+  OPENAI_BASE_URL     an OpenAI-compatible server (default https://api.openai.com/v1)
+  OPENAI_API_KEY      its key (not needed by local servers)
+  ANTHROPIC_BASE_URL  Anthropic's address (default https://api.anthropic.com)
+  ANTHROPIC_API_KEY   its key`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.ArbitraryArgs,
@@ -130,5 +134,6 @@ Environment:
 	root.Flags().AddFlagSet(ask.flags)
 	root.RunE = ask.run
 	root.AddCommand(newChatCmd(io))
+	root.AddCommand(newInfoCmds(io)...)
 	return root
 }

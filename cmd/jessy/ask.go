@@ -18,47 +18,37 @@ import (
 
 // askFlags are the flags of a question run.
 type askFlags struct {
-	provider, model, baseURL  string
-	sequential                bool
-	thoughts, concurrency     int
-	maxTokens, synthMaxTokens int
-	temperature               float64
-	numCtx                    int
-	keepAlive                 time.Duration
-	timeout, thoughtTimeout   time.Duration
-	retries, minThoughts      int
-	showThoughts, jsonOut     bool
-	quiet                     bool
+	settingsFlags
+	showThoughts, jsonOut bool
+	quiet                 bool
 }
 
 type askCmd struct {
 	io    stdio
 	f     askFlags
 	flags *pflag.FlagSet
+	// timeout is the resolved deadline of each run; 0 means none.
+	timeout time.Duration
 }
 
 func newAskCmd(io stdio) *askCmd {
 	a := &askCmd{io: io, flags: pflag.NewFlagSet("ask", pflag.ContinueOnError)}
 	fs, f := a.flags, &a.f
-	fs.StringVar(&f.provider, "provider", "", "backend kind: ollama (env LLM_PROVIDER)")
-	fs.StringVar(&f.model, "model", "", "model name (env LLM_MODEL)")
-	fs.StringVar(&f.baseURL, "base-url", "", "backend address (env OLLAMA_HOST for ollama)")
-	fs.BoolVar(&f.sequential, "sequential", false, "think one angle after another, each seeing the earlier ones (the baseline)")
-	fs.IntVarP(&f.thoughts, "thoughts", "n", engine.DefaultThoughts, "number of thoughts")
-	fs.IntVar(&f.concurrency, "concurrency", 0, "thoughts in flight at once (0: all of them)")
-	fs.IntVar(&f.maxTokens, "max-tokens", engine.DefaultMaxTokens, "output cap per thought, in tokens")
-	fs.IntVar(&f.synthMaxTokens, "synthesis-max-tokens", engine.DefaultSynthesisMaxTokens, "output cap of the answer, in tokens")
-	fs.Float64Var(&f.temperature, "temperature", 0, "sampling temperature (default: the model's)")
-	fs.IntVar(&f.numCtx, "num-ctx", 0, "Ollama context window in tokens (default: the model's)")
-	fs.DurationVar(&f.keepAlive, "keep-alive", 0, "how long Ollama keeps the model loaded (default: the server's)")
-	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "deadline of the whole run (0: none)")
-	fs.DurationVar(&f.thoughtTimeout, "thought-timeout", 2*time.Minute, "deadline of each thought, retries included (0: none)")
-	fs.IntVar(&f.retries, "retries", 2, "retries of a call that failed before any output, for errors a retry may fix")
-	fs.IntVar(&f.minThoughts, "min-thoughts", 1, "fewest successful thoughts the synthesis needs")
+	f.register(fs)
 	fs.BoolVar(&f.showThoughts, "show-thoughts", false, "print every thought's text before the answer")
 	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object with the answer, thoughts, timings and usage")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only the answer (no progress, no summary)")
 	return a
+}
+
+// build resolves the settings and builds the engine of the command's runs.
+func (a *askCmd) build(fs *pflag.FlagSet) (*engine.Engine, error) {
+	e, s, err := a.f.engine(fs, a.io)
+	if err != nil {
+		return nil, err
+	}
+	a.timeout = s.Run.Timeout
+	return e, nil
 }
 
 // question reads the question from args, or from stdin when there are none.
@@ -84,7 +74,7 @@ func (a *askCmd) run(cmd *cobra.Command, args []string) error {
 	if q == "" {
 		return usagef("the question is empty")
 	}
-	eng, err := buildEngine(cmd.Flags(), a.f, a.io.getenv)
+	eng, err := a.build(cmd.Flags())
 	if err != nil {
 		return err
 	}
@@ -101,9 +91,9 @@ type runner interface {
 // stderr, the answer streamed to stdout (or the JSON report). A failed run
 // returns runFailed after its error was printed.
 func (a *askCmd) answer(ctx context.Context, eng runner, conv []jessy.Message) (*jessy.Result, error) {
-	if a.f.timeout > 0 {
+	if a.timeout > 0 {
 		var cancel func()
-		ctx, cancel = contextWithTimeout(ctx, a.f.timeout)
+		ctx, cancel = contextWithTimeout(ctx, a.timeout)
 		defer cancel()
 	}
 	out, errw := a.io.out, a.io.err

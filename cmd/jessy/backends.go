@@ -2,70 +2,146 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/backend"
+	"github.com/jessy-llm/jessy/config"
 	"github.com/jessy-llm/jessy/engine"
-	"github.com/jessy-llm/jessy/provider/ollama"
 )
 
 func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeoutCause(ctx, d, &jessy.Error{Kind: jessy.KindTimeout, Message: "the run timed out after " + d.String()})
 }
 
-// firstSet returns the first non-empty value.
-func firstSet(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+// settingsFlags are the flags that choose backends and shape runs; every
+// command that talks to a backend has them.
+type settingsFlags struct {
+	config, profile              string
+	backend, provider, model     string
+	baseURL                      string
+	numCtx                       int
+	keepAlive                    time.Duration
+	models                       []string
+	synthBackend, synthModel     string
+	sequential                   bool
+	thoughts, concurrency        int
+	maxTokens, synthMaxTokens    int
+	temperature                  float64
+	thoughtTimeout, synthTimeout time.Duration
+	timeout                      time.Duration
+	retries, minThoughts         int
+	batch                        bool
 }
 
-// buildEngine makes the engine of a run from the flags and the environment.
-func buildEngine(fs *pflag.FlagSet, f askFlags, getenv func(string) string) (*engine.Engine, error) {
-	kind := firstSet(f.provider, getenv("LLM_PROVIDER"), "ollama")
-	model := firstSet(f.model, getenv("LLM_MODEL"))
-	var t engine.Target
-	switch kind {
-	case "ollama":
-		cfg := ollama.Config{Host: firstSet(f.baseURL, getenv("OLLAMA_HOST")), NumCtx: f.numCtx}
-		if fs.Changed("keep-alive") {
-			cfg.KeepAlive = &f.keepAlive
+func (f *settingsFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.config, "config", "", "config file (default: jessy/config.yaml in the user config directory)")
+	fs.StringVar(&f.profile, "profile", "", "named profile of the config file")
+	fs.StringVar(&f.backend, "backend", "", "backend of the config file, or a kind")
+	fs.StringVar(&f.provider, "provider", "", "backend kind: ollama, openai or anthropic (env LLM_PROVIDER)")
+	fs.StringVar(&f.model, "model", "", "model name (env LLM_MODEL)")
+	fs.StringVar(&f.baseURL, "base-url", "", "backend address (env OLLAMA_HOST, OPENAI_BASE_URL, ANTHROPIC_BASE_URL)")
+	fs.IntVar(&f.numCtx, "num-ctx", 0, "Ollama context window in tokens (default: the model's)")
+	fs.DurationVar(&f.keepAlive, "keep-alive", 0, "how long Ollama keeps the model loaded (default: the server's)")
+	fs.StringSliceVar(&f.models, "models", nil, "a council: models the thoughts take in turn (comma-separated)")
+	fs.StringVar(&f.synthBackend, "synthesis-backend", "", "backend of the synthesis")
+	fs.StringVar(&f.synthModel, "synthesis-model", "", "model of the synthesis")
+	fs.BoolVar(&f.sequential, "sequential", false, "think one angle after another, each seeing the earlier ones (the baseline)")
+	fs.IntVarP(&f.thoughts, "thoughts", "n", config.DefaultThoughts, "number of thoughts")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "thoughts in flight at once (0: all of them)")
+	fs.IntVar(&f.maxTokens, "max-tokens", config.DefaultMaxTokens, "output cap per thought, in tokens")
+	fs.IntVar(&f.synthMaxTokens, "synthesis-max-tokens", config.DefaultSynthesisMaxTokens, "output cap of the answer, in tokens")
+	fs.Float64Var(&f.temperature, "temperature", 0, "sampling temperature (default: the model's)")
+	fs.DurationVar(&f.timeout, "timeout", config.DefaultTimeout, "deadline of the whole run (0: none)")
+	fs.DurationVar(&f.thoughtTimeout, "thought-timeout", config.DefaultThoughtTimeout, "deadline of each thought, retries included (0: none)")
+	fs.DurationVar(&f.synthTimeout, "synthesis-timeout", 0, "deadline of the synthesis, retries included (0: none)")
+	fs.IntVar(&f.retries, "retries", config.DefaultRetries, "retries of a call that failed before any output, for errors a retry may fix")
+	fs.IntVar(&f.minThoughts, "min-thoughts", 1, "fewest successful thoughts the synthesis needs")
+	fs.BoolVar(&f.batch, "batch", false, "send all thoughts as one batched request (vLLM's /v1/completions); falls back when refused")
+}
+
+// overrides returns the config overrides of the flags the user gave.
+func (f *settingsFlags) overrides(fs *pflag.FlagSet) config.Overrides {
+	var o config.Overrides
+	str := func(name string, v string, dst **string) {
+		if fs.Changed(name) {
+			*dst = &v
 		}
-		p, err := ollama.New(cfg)
-		if err != nil {
-			return nil, err
-		}
-		if model == "" {
-			return nil, usagef("no model: set LLM_MODEL or --model (for the bundled model: eval \"$(scripts/ollama.sh up)\")")
-		}
-		t = engine.Target{Backend: "ollama", Provider: p, Model: model}
-	default:
-		return nil, usagef("unknown provider %q: the providers are ollama", kind)
 	}
-	opts := engine.Options{
-		Mode:               jessy.ModeParallel,
-		Thoughts:           f.thoughts,
-		Concurrency:        f.concurrency,
-		MaxTokens:          f.maxTokens,
-		SynthesisMaxTokens: f.synthMaxTokens,
-		ThoughtTimeout:     f.thoughtTimeout,
-		MinThoughts:        f.minThoughts,
-		Retry:              engine.DefaultRetryPolicy(),
+	num := func(name string, v int, dst **int) {
+		if fs.Changed(name) {
+			*dst = &v
+		}
 	}
-	opts.Retry.Retries = f.retries
+	dur := func(name string, v time.Duration, dst **time.Duration) {
+		if fs.Changed(name) {
+			*dst = &v
+		}
+	}
+	str("backend", f.backend, &o.Backend)
+	str("provider", f.provider, &o.Provider)
+	str("model", f.model, &o.Model)
+	str("base-url", f.baseURL, &o.BaseURL)
+	num("num-ctx", f.numCtx, &o.NumCtx)
+	dur("keep-alive", f.keepAlive, &o.KeepAlive)
+	if fs.Changed("models") {
+		o.Models = f.models
+	}
+	str("synthesis-backend", f.synthBackend, &o.SynthesisBackend)
+	str("synthesis-model", f.synthModel, &o.SynthesisModel)
 	if f.sequential {
-		opts.Mode = jessy.ModeSequential
+		m := jessy.ModeSequential
+		o.Mode = &m
 	}
+	num("thoughts", f.thoughts, &o.Thoughts)
+	num("concurrency", f.concurrency, &o.Concurrency)
+	num("max-tokens", f.maxTokens, &o.MaxTokens)
+	num("synthesis-max-tokens", f.synthMaxTokens, &o.SynthesisMaxTokens)
 	if fs.Changed("temperature") {
-		opts.Temperature = &f.temperature
+		t := f.temperature
+		o.Temperature = &t
 	}
-	if f.thoughts < 1 {
-		return nil, usagef("--thoughts must be at least 1")
+	dur("thought-timeout", f.thoughtTimeout, &o.ThoughtTimeout)
+	dur("synthesis-timeout", f.synthTimeout, &o.SynthesisTimeout)
+	dur("timeout", f.timeout, &o.Timeout)
+	num("retries", f.retries, &o.Retries)
+	num("min-thoughts", f.minThoughts, &o.MinThoughts)
+	return o
+}
+
+// settings loads the config file and resolves it with the environment and
+// the flags. Warnings go to warn.
+func (f *settingsFlags) settings(fs *pflag.FlagSet, getenv func(string) string, warn func(string)) (*config.Settings, error) {
+	file, err := config.Load(f.config)
+	if err != nil {
+		return nil, err
 	}
-	return engine.New(t, opts), nil
+	s, err := config.Resolve(file, f.profile, getenv, f.overrides(fs))
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range s.Warnings {
+		warn(w)
+	}
+	return s, nil
+}
+
+// engine resolves the settings and builds the engine of a run.
+func (f *settingsFlags) engine(fs *pflag.FlagSet, io stdio) (*engine.Engine, *config.Settings, error) {
+	s, err := f.settings(fs, io.getenv, func(w string) { fmt.Fprintf(io.err, "jessy: warning: %s\n", w) })
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := backend.Build(s)
+	if err != nil {
+		if jessy.KindOf(err) == jessy.KindAuth {
+			return nil, nil, usageError{err}
+		}
+		return nil, nil, err
+	}
+	e.Batch = f.batch
+	return e, s, nil
 }

@@ -37,7 +37,7 @@ Ctrl-C cancels the run in progress and keeps the session; Ctrl-D (end of
 input) leaves. /reset forgets the conversation; /exit leaves.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, err := buildEngine(cmd.Flags(), a.f, a.io.getenv)
+			eng, err := a.build(cmd.Flags())
 			if err != nil {
 				return err
 			}

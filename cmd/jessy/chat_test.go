@@ -23,7 +23,7 @@ func chatSession(t *testing.T, env map[string]string, input string) result {
 		termWidth:  func() int { return 80 },
 		interrupts: func() (<-chan os.Signal, func()) { return sig, func() {} },
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	code := run(ctx, []string{"chat", "-q", "--thoughts", "2"}, io)
 	return result{code, out.String(), errb.String()}

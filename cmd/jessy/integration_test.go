@@ -100,3 +100,14 @@ func TestRealOllamaModelNotFound(t *testing.T) {
 		t.Errorf("stderr lacks the pull hint:\n%s", r.stderr)
 	}
 }
+
+// The OpenAI-compatible backend, chosen only through LLM_PROVIDER and
+// OPENAI_BASE_URL, against the real Ollama's /v1 endpoint.
+func TestRealOllamaThroughOpenAIProvider(t *testing.T) {
+	env := realOllama(t)
+	env = map[string]string{"LLM_PROVIDER": "openai", "OPENAI_BASE_URL": env["OLLAMA_HOST"] + "/v1", "LLM_MODEL": env["LLM_MODEL"]}
+	r, rep := runJSON(t, env, "--thoughts", "3", "Tell me a story.")
+	if r.code != exitOK || rep.Answered != 3 || strings.TrimSpace(rep.Answer) == "" || rep.Usage.Total() == 0 {
+		t.Errorf("exit %d answered %d answer %q usage %+v\n%s", r.code, rep.Answered, rep.Answer, rep.Usage, r.stderr)
+	}
+}

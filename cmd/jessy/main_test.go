@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +19,26 @@ import (
 	"github.com/jessy-llm/jessy/providertest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// Keep the user's own config file out of the tests.
+	dir, err := os.MkdirTemp("", "jessy-test-config")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CONFIG_HOME", dir)
+	os.Setenv("HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	if code == 0 {
+		// Pooled keep-alive connections to a real server are not leaks.
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
 // result is what one run of the command printed.
 type result struct {
@@ -34,7 +56,7 @@ func jessyRun(t *testing.T, env map[string]string, stdin string, args ...string)
 		inTTY:     stdin == "",
 		termWidth: func() int { return 80 },
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	code := run(ctx, args, io)
 	return result{code, out.String(), errb.String()}
@@ -191,10 +213,10 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no question", env, nil, "no question"},
 		{"unknown flag", env, []string{"--nope", "q"}, "unknown flag"},
-		{"unknown provider", map[string]string{"LLM_PROVIDER": "nope", "LLM_MODEL": "m"}, []string{"q"}, `unknown provider "nope"`},
+		{"unknown provider", map[string]string{"LLM_PROVIDER": "nope", "LLM_MODEL": "m"}, []string{"q"}, `LLM_PROVIDER is "nope"; it must be one of ollama, openai, anthropic`},
 		{"no model", map[string]string{"OLLAMA_HOST": env["OLLAMA_HOST"]}, []string{"q"}, "no model"},
 		{"zero thoughts", env, []string{"--thoughts", "0", "q"}, "--thoughts"},
-		{"quorum above thoughts", env, []string{"--thoughts", "2", "--min-thoughts", "3", "q"}, "min thoughts"},
+		{"quorum above thoughts", env, []string{"--thoughts", "2", "--min-thoughts", "3", "q"}, "min_thoughts (3) exceeds thoughts (2)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,183 @@
+// Package backend turns resolved configuration into working parts: one
+// provider and one Gate per backend, the Engine of a run, and the probes of
+// `jessy doctor` and `jessy models`.
+//
+// It is the only package besides cmd that imports every provider package.
+package backend
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/config"
+	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/prompt"
+	"github.com/jessy-llm/jessy/provider/anthropic"
+	"github.com/jessy-llm/jessy/provider/ollama"
+	"github.com/jessy-llm/jessy/provider/openai"
+)
+
+// Open returns a provider for b. It makes no request. Its errors are those
+// of the provider's constructor: a *jessy.Error of KindInvalid for an
+// address that is not a URL, of KindAuth for a missing key where the
+// endpoint needs one.
+func Open(b *config.Backend) (jessy.Provider, error) {
+	switch b.Kind {
+	case config.KindOllama:
+		return ollama.New(ollama.Config{Host: b.BaseURL, KeepAlive: b.KeepAlive, NumCtx: b.NumCtx})
+	case config.KindOpenAI:
+		return openai.New(openai.Config{BaseURL: b.BaseURL, APIKey: b.APIKey.Reveal()})
+	case config.KindAnthropic:
+		return anthropic.New(anthropic.Config{BaseURL: b.BaseURL, APIKey: b.APIKey.Reveal()})
+	}
+	return nil, &jessy.Error{Kind: jessy.KindInvalid, Backend: b.Name,
+		Message: fmt.Sprintf("unknown backend kind %q", b.Kind)}
+}
+
+// Build returns the Engine of s: one provider and one Gate per backend the
+// run uses, shared by every target on that backend, so that thoughts on
+// different backends run concurrently, each backend under its own
+// concurrency limit (a backend with concurrency 0 gets no Gate). Targets
+// carry the backend's name and the model, so results record who answered.
+// With fallbacks, the synthesis tries the synthesizer and then each
+// fallback in turn (see Fallback).
+//
+// Build makes no request. It fails with s.Ready's error, or with a
+// provider's constructor error. The Engine may serve concurrent runs; the
+// run's overall deadline, s.Run.Timeout, is the caller's to apply to ctx.
+func Build(s *config.Settings) (*engine.Engine, error) {
+	if err := s.Ready(); err != nil {
+		return nil, err
+	}
+	targets := map[string]engine.Target{}
+	for i := range s.Backends {
+		b := &s.Backends[i]
+		if !b.Used {
+			continue
+		}
+		p, err := Open(b)
+		if err != nil {
+			return nil, err
+		}
+		t := engine.Target{Backend: b.Name, Provider: p}
+		if b.Concurrency > 0 {
+			t.Gate = engine.NewLimit(b.Concurrency, b.MaxWait)
+		}
+		targets[b.Name] = t
+	}
+	target := func(c config.Target) engine.Target {
+		t := targets[c.Backend]
+		t.Model = c.Model
+		return t
+	}
+	e := &engine.Engine{Options: Options(s.Run), Synthesizer: target(s.Synthesizer)}
+	for _, c := range s.Thinkers {
+		e.Thinkers = append(e.Thinkers, target(c))
+	}
+	if len(s.Fallbacks) > 0 {
+		chain := []engine.Target{e.Synthesizer}
+		for _, c := range s.Fallbacks {
+			chain = append(chain, target(c))
+		}
+		e.Synthesizer = Fallback(chain...)
+	}
+	return e, nil
+}
+
+// Options returns the engine options of run.
+func Options(run config.Run) engine.Options {
+	retry := engine.DefaultRetryPolicy()
+	retry.Retries = run.Retries
+	return engine.Options{
+		Mode:        run.Mode,
+		Thoughts:    run.Thoughts,
+		Concurrency: run.Concurrency,
+		Prompts: prompt.Set{
+			Angles:          run.Angles,
+			ThoughtSystem:   run.ThoughtSystem,
+			SynthesisSystem: run.SynthesisSystem,
+		},
+		MaxTokens:          run.MaxTokens,
+		SynthesisMaxTokens: run.SynthesisMaxTokens,
+		Temperature:        run.Temperature,
+		ThoughtTimeout:     run.ThoughtTimeout,
+		SynthesisTimeout:   run.SynthesisTimeout,
+		MinThoughts:        run.MinThoughts,
+		Retry:              retry,
+	}
+}
+
+// Fallback returns a target that tries each of targets in turn: the next
+// one is called only when the previous failed before sending any output,
+// and not when ctx is done or the caller's callback failed. Each call holds
+// a slot of its own target's Gate. The returned target has the first
+// target's Backend and Model (the engine records those, also when a
+// fallback answered) and no Gate of its own.
+//
+// When every target fails, the error is a *ChainError holding each
+// failure; jessy.KindOf gives the kind of the first, which the engine's
+// retry policy uses.
+func Fallback(targets ...engine.Target) engine.Target {
+	if len(targets) == 1 {
+		return targets[0]
+	}
+	first := targets[0]
+	return engine.Target{Backend: first.Backend, Model: first.Model, Provider: chain(targets)}
+}
+
+type chain []engine.Target
+
+func (c chain) Chat(ctx context.Context, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
+	var total jessy.Usage
+	var failures []error
+	for _, t := range c {
+		streamed := false
+		r := req
+		r.Model = t.Model
+		u, err := call(ctx, t, r, func(d jessy.Delta) error {
+			if d.Text != "" || d.Reasoning != "" {
+				streamed = true
+			}
+			return fn(d)
+		})
+		total = total.Add(u)
+		if err == nil {
+			return total, nil
+		}
+		if streamed || ctx.Err() != nil {
+			return total, err
+		}
+		failures = append(failures, fmt.Errorf("%s on %s: %w", t.Model, t.Backend, err))
+	}
+	return total, &ChainError{Failures: failures}
+}
+
+func call(ctx context.Context, t engine.Target, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
+	if t.Gate != nil {
+		release, err := t.Gate.Acquire(ctx)
+		if err != nil {
+			return jessy.Usage{}, err
+		}
+		defer release()
+	}
+	return t.Provider.Chat(ctx, req, fn)
+}
+
+// ChainError is the error of a Fallback target whose every target failed.
+type ChainError struct {
+	// Failures are the errors of each target, in order, each prefixed with
+	// "model on backend: ".
+	Failures []error
+}
+
+func (e *ChainError) Error() string {
+	s := make([]string, len(e.Failures))
+	for i, f := range e.Failures {
+		s[i] = f.Error()
+	}
+	return "every synthesizer failed: " + strings.Join(s, "; ")
+}
+
+func (e *ChainError) Unwrap() []error { return e.Failures }

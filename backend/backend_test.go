@@ -1,0 +1,211 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/goleak"
+
+	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/config"
+	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/providertest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// settings parses text (a config file) and resolves it with no environment.
+func settings(t *testing.T, text string, flags config.Overrides) *config.Settings {
+	t.Helper()
+	f, err := config.Parse("config.yaml", []byte(text))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	s, err := config.Resolve(f, "", func(string) string { return "" }, flags)
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	return s
+}
+
+func ask(q string) []jessy.Message { return []jessy.Message{{Role: jessy.RoleUser, Content: q}} }
+
+// The config package's defaults are the engine's.
+func TestDefaultsMatchEngine(t *testing.T) {
+	if config.DefaultThoughts != engine.DefaultThoughts || config.DefaultMaxTokens != engine.DefaultMaxTokens ||
+		config.DefaultSynthesisMaxTokens != engine.DefaultSynthesisMaxTokens || config.DefaultRetries != engine.DefaultRetryPolicy().Retries {
+		t.Fatal("config defaults differ from the engine's")
+	}
+	s := settings(t, "defaults: {model: m, temperature: 0.2, synthesis_timeout: 1m}\n", config.Overrides{})
+	o := Options(s.Run)
+	if o.Thoughts != 8 || o.Concurrency != 8 || o.MaxTokens != 256 || o.SynthesisMaxTokens != 1024 || o.MinThoughts != 1 ||
+		o.Retry.Retries != 2 || o.Retry.Base == 0 || *o.Temperature != 0.2 || o.SynthesisTimeout != time.Minute ||
+		o.ThoughtTimeout != config.DefaultThoughtTimeout || o.Mode != jessy.ModeParallel ||
+		len(o.Prompts.Angles) != 8 || o.Prompts.ThoughtSystem == "" || o.Prompts.SynthesisSystem == "" {
+		t.Errorf("Options = %+v", o)
+	}
+}
+
+// A council across two backends: each backend gets its own provider and
+// gate, thoughts on the two run at the same time, each backend stays under
+// its own limit, and the result says who produced each thought.
+func TestBuildCouncil(t *testing.T) {
+	var a, b *providertest.Server
+	var overlap atomic.Bool
+	script := func(other **providertest.Server) providertest.Script {
+		return func(n int, req providertest.Request) providertest.Reply {
+			if (*other).InFlight() > 0 {
+				overlap.Store(true)
+			}
+			r := providertest.Text("insight from " + req.Model)
+			r.Delay = 30 * time.Millisecond
+			return r
+		}
+	}
+	a = providertest.NewOllama(t, script(&b), "m1")
+	b = providertest.NewOllama(t, script(&a), "m2", "chair")
+	s := settings(t, `
+backends:
+  - {name: a, kind: ollama, base_url: "`+a.URL+`", concurrency: 1}
+  - {name: b, kind: ollama, base_url: "`+b.URL+`", concurrency: 2}
+thinkers:
+  - {backend: a, model: m1}
+  - {backend: b, model: m2}
+synthesizer: {backend: b, model: chair}
+defaults: {thoughts: 6, retries: 0}
+`, config.Overrides{})
+	e, err := Build(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Thinkers[0].Gate == e.Thinkers[1].Gate || e.Thinkers[1].Gate != e.Synthesizer.Gate || e.Thinkers[0].Provider == e.Thinkers[1].Provider {
+		t.Errorf("targets do not share one provider and gate per backend")
+	}
+	res, err := e.Run(t.Context(), ask("why?"), nil)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	for _, th := range res.Thoughts {
+		want := [2]string{"a", "m1"}
+		if th.Index%2 == 1 {
+			want = [2]string{"b", "m2"}
+		}
+		if got := [2]string{th.Backend, th.Model}; got != want || th.Text != "insight from "+want[1] {
+			t.Errorf("thought %d: %v %q, want %v", th.Index, got, th.Text, want)
+		}
+	}
+	if res.Synthesis.Backend != "b" || res.Synthesis.Model != "chair" {
+		t.Errorf("synthesis by %s/%s, want b/chair", res.Synthesis.Backend, res.Synthesis.Model)
+	}
+	if a.PeakInFlight() != 1 || b.PeakInFlight() != 2 {
+		t.Errorf("peak in flight a=%d b=%d, want 1 and 2 (the backends' limits)", a.PeakInFlight(), b.PeakInFlight())
+	}
+	if !overlap.Load() {
+		t.Error("no call to one backend ran while the other had a call in flight")
+	}
+}
+
+func TestBuildNotReady(t *testing.T) {
+	s := settings(t, "backends:\n  - {name: cloud, kind: anthropic}\ndefaults: {model: m}\n", config.Overrides{})
+	if _, err := Build(s); jessy.KindOf(err) != jessy.KindAuth || !strings.Contains(err.Error(), "ANTHROPIC_API_KEY is not set") {
+		t.Errorf("Build without a key = %v, want KindAuth naming ANTHROPIC_API_KEY", err)
+	}
+	if _, err := Build(settings(t, "", config.Overrides{})); jessy.KindOf(err) != jessy.KindInvalid {
+		t.Errorf("Build without a model = %v, want KindInvalid", err)
+	}
+}
+
+func TestFallbacks(t *testing.T) {
+	tests := []struct {
+		name      string
+		primary   providertest.Reply
+		wantErr   bool
+		wantCalls [2]int // synthesis requests to the primary and the fallback
+	}{
+		{"primary answers", providertest.Text("primary answer"), false, [2]int{1, 0}},
+		{"primary refuses", providertest.Reply{Status: 500, Message: "boom"}, false, [2]int{1, 1}},
+		{"primary fails mid-stream", providertest.Reply{Chunks: []string{"half", " an", " answer"}, CutAfter: 1}, true, [2]int{1, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			thinker := providertest.NewOllama(t, providertest.Always(providertest.Text("insight")), "m")
+			primary := providertest.NewOllama(t, providertest.Always(tt.primary), "chair")
+			spare := providertest.NewOllama(t, providertest.Always(providertest.Text("fallback answer")), "fb")
+			s := settings(t, `
+backends:
+  - {name: t, kind: ollama, base_url: "`+thinker.URL+`"}
+  - {name: p, kind: ollama, base_url: "`+primary.URL+`", concurrency: 1}
+  - {name: f, kind: ollama, base_url: "`+spare.URL+`"}
+defaults: {backend: t, model: m, thoughts: 2, retries: 0}
+synthesizer: {backend: p, model: chair}
+fallbacks: [{backend: f, model: fb}]
+`, config.Overrides{})
+			e, err := Build(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.Run(t.Context(), ask("why?"), nil)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Run error = %v, want error %v", err, tt.wantErr)
+			}
+			got := [2]int{len(primary.Requests()), len(spare.Requests())}
+			if got != tt.wantCalls {
+				t.Errorf("synthesis requests (primary, fallback) = %v, want %v", got, tt.wantCalls)
+			}
+			if got == [2]int{1, 1} {
+				if res.Answer() != "fallback answer" || spare.Requests()[0].Model != "fb" {
+					t.Errorf("answer %q from model %q, want the fallback's", res.Answer(), spare.Requests()[0].Model)
+				}
+			}
+		})
+	}
+}
+
+func TestFallbackAllFail(t *testing.T) {
+	fail := func(kind jessy.Kind) engine.Target {
+		return engine.Target{Backend: kind.String(), Model: "m", Provider: failing{kind}}
+	}
+	tgt := Fallback(fail(jessy.KindOverloaded), fail(jessy.KindModelNotFound))
+	_, err := tgt.Provider.Chat(t.Context(), jessy.ChatRequest{}, func(jessy.Delta) error { return nil })
+	var ce *ChainError
+	if !errors.As(err, &ce) || len(ce.Failures) != 2 {
+		t.Fatalf("error = %v, want a ChainError of two failures", err)
+	}
+	if jessy.KindOf(err) != jessy.KindOverloaded {
+		t.Errorf("KindOf = %v, want the first failure's (overloaded)", jessy.KindOf(err))
+	}
+	if want := "every synthesizer failed: m on overloaded: "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("message %q, want prefix %q", err, want)
+	}
+
+	// A cancelled call does not move on to the next target.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var calls atomic.Int32
+	counting := engine.Target{Provider: countingProvider{&calls}}
+	_, err = Fallback(engine.Target{Provider: failing{jessy.KindCanceled}}, counting).Provider.Chat(ctx, jessy.ChatRequest{}, func(jessy.Delta) error { return nil })
+	if err == nil || calls.Load() != 0 {
+		t.Errorf("after cancellation: err %v, %d fallback calls; want an error and none", err, calls.Load())
+	}
+	if diff := cmp.Diff("x", Fallback(engine.Target{Backend: "x"}).Backend); diff != "" {
+		t.Errorf("a chain of one is not that target: %s", diff)
+	}
+}
+
+type failing struct{ kind jessy.Kind }
+
+func (f failing) Chat(context.Context, jessy.ChatRequest, func(jessy.Delta) error) (jessy.Usage, error) {
+	return jessy.Usage{}, &jessy.Error{Kind: f.kind, Message: f.kind.String()}
+}
+
+type countingProvider struct{ n *atomic.Int32 }
+
+func (c countingProvider) Chat(context.Context, jessy.ChatRequest, func(jessy.Delta) error) (jessy.Usage, error) {
+	c.n.Add(1)
+	return jessy.Usage{}, nil
+}

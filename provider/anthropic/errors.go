@@ -1,0 +1,169 @@
+package anthropic
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jessy-llm/jessy"
+)
+
+// wrap turns err from an SDK call into a *jessy.Error. res is the response
+// the SDK got, if any; for an error status its body holds the API's error.
+func (p *Provider) wrap(ctx context.Context, err error, res *http.Response) error {
+	if ctx.Err() != nil {
+		return p.ctxError(ctx)
+	}
+	if res != nil && res.StatusCode >= 400 {
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+		return p.statusError(res.StatusCode, res.Header, body)
+	}
+	if res != nil {
+		// A 2xx whose body could not be read or decoded.
+		return p.protocolError("unreadable response", err)
+	}
+	return p.transportError(err)
+}
+
+// ctxError is the error for a call ended by ctx: it wraps ctx.Err(), so
+// errors.Is(err, context.DeadlineExceeded) and context.Canceled hold.
+func (p *Provider) ctxError(ctx context.Context) error {
+	kind, msg := jessy.KindCanceled, "call canceled"
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		kind, msg = jessy.KindTimeout, "deadline exceeded"
+	}
+	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+		msg += ": " + cause.Error()
+	}
+	return &jessy.Error{Kind: kind, Backend: p.backend, Message: msg, Err: ctx.Err()}
+}
+
+// transportError sorts an error that came without a response.
+func (p *Provider) transportError(err error) error {
+	e := &jessy.Error{Kind: jessy.KindOther, Backend: p.backend, Err: err}
+	var ne net.Error
+	var ue *url.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		e.Kind = jessy.KindUnreachable
+		e.Message = "cannot connect to " + address(err) + ": connection refused"
+		e.Hint = "check the base URL and the network"
+	case errors.As(err, &ne) && ne.Timeout():
+		e.Kind = jessy.KindTimeout
+	case errors.As(err, &ue):
+		// DNS failures, resets, a connection closed before the response.
+		e.Kind = jessy.KindUnreachable
+		e.Hint = "check the base URL and the network"
+	}
+	return e
+}
+
+// address is the host:port a failed dial went to.
+func address(err error) string {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Addr != nil {
+		return oe.Addr.String()
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			return u.Host
+		}
+	}
+	return "the server"
+}
+
+// statusError is the error for an error status with the API's error body,
+// {"type": "error", "error": {"type", "message"}}.
+func (p *Provider) statusError(status int, h http.Header, body []byte) *jessy.Error {
+	var eb struct {
+		Error struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	msg := ""
+	if json.Unmarshal(body, &eb) == nil {
+		msg = eb.Error.Message
+	} else if s := strings.TrimSpace(string(body)); s != "" && s[0] != '{' {
+		msg = s
+		if len(msg) > 300 {
+			msg = msg[:300] + "..."
+		}
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	e := &jessy.Error{
+		Kind:       jessy.KindForStatus(status),
+		Backend:    p.backend,
+		Status:     status,
+		RetryAfter: jessy.ParseRetryAfter(h.Get("Retry-After"), time.Now()),
+		Message:    msg,
+	}
+	if k, ok := typeKinds[eb.Error.Type]; ok {
+		e.Kind = k
+	}
+	hint(e)
+	return e
+}
+
+// typeKinds sorts the API's error types. A type is more precise than a
+// status: a 400 billing_error is a quota problem.
+var typeKinds = map[string]jessy.Kind{
+	"invalid_request_error": jessy.KindBadRequest,
+	"authentication_error":  jessy.KindAuth,
+	"permission_error":      jessy.KindAuth,
+	"billing_error":         jessy.KindQuota,
+	"not_found_error":       jessy.KindModelNotFound,
+	"request_too_large":     jessy.KindBadRequest,
+	"rate_limit_error":      jessy.KindRateLimited,
+	"api_error":             jessy.KindServer,
+	"timeout_error":         jessy.KindServer,
+	"overloaded_error":      jessy.KindOverloaded,
+}
+
+// eventError is the error for an error event inside a stream; cause is the
+// SDK's error.
+func (p *Provider) eventError(typ, msg string, cause error) error {
+	if msg == "" {
+		msg = "error event inside the stream"
+		if typ != "" {
+			msg += ": " + typ
+		}
+	}
+	e := &jessy.Error{Kind: jessy.KindServer, Backend: p.backend, Message: msg, Err: cause}
+	if k, ok := typeKinds[typ]; ok {
+		e.Kind = k
+	}
+	hint(e)
+	return e
+}
+
+// hint adds what the user can do about e.
+func hint(e *jessy.Error) {
+	switch e.Kind {
+	case jessy.KindAuth:
+		e.Hint = "check ANTHROPIC_API_KEY"
+	case jessy.KindQuota:
+		e.Hint = "check the account's plan and billing"
+	case jessy.KindModelNotFound:
+		e.Hint = "check the model name"
+	}
+}
+
+// protocolError is the error for a response that broke the wire format.
+func (p *Provider) protocolError(msg string, err error) error {
+	if err != nil {
+		msg = fmt.Sprintf("%s: %v", msg, err)
+	}
+	return &jessy.Error{Kind: jessy.KindProtocol, Backend: p.backend, Message: msg, Err: err}
+}

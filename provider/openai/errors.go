@@ -1,0 +1,210 @@
+package openai
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jessy-llm/jessy"
+)
+
+// wrap turns err from an SDK call into a *jessy.Error. res is the response
+// the SDK got, if any; for an error status its body holds the server's
+// error.
+func (p *Provider) wrap(ctx context.Context, err error, res *http.Response) error {
+	if ctx.Err() != nil {
+		return p.ctxError(ctx)
+	}
+	if res != nil && res.StatusCode >= 400 {
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+		return p.statusError(res.StatusCode, res.Header, body)
+	}
+	if res != nil {
+		// A 2xx whose body could not be read or decoded.
+		return &jessy.Error{Kind: jessy.KindProtocol, Backend: p.backend, Message: "unreadable response: " + err.Error(), Err: err}
+	}
+	return p.transportError(err)
+}
+
+// ctxError is the error for a call ended by ctx: it wraps ctx.Err(), so
+// errors.Is(err, context.DeadlineExceeded) and context.Canceled hold.
+func (p *Provider) ctxError(ctx context.Context) error {
+	kind, msg := jessy.KindCanceled, "call canceled"
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		kind, msg = jessy.KindTimeout, "deadline exceeded"
+	}
+	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+		msg += ": " + cause.Error()
+	}
+	return &jessy.Error{Kind: kind, Backend: p.backend, Message: msg, Err: ctx.Err()}
+}
+
+// transportError sorts an error that came without a response.
+func (p *Provider) transportError(err error) error {
+	e := &jessy.Error{Kind: jessy.KindOther, Backend: p.backend, Err: err}
+	var ne net.Error
+	var ue *url.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		e.Kind = jessy.KindUnreachable
+		e.Message = "cannot connect to " + address(err) + ": connection refused"
+		e.Hint = "is the server running? check the base URL"
+	case errors.As(err, &ne) && ne.Timeout():
+		e.Kind = jessy.KindTimeout
+	case errors.As(err, &ue):
+		// DNS failures, resets, a connection closed before the response.
+		e.Kind = jessy.KindUnreachable
+		e.Hint = "check the base URL and that the server is up"
+	}
+	return e
+}
+
+// address is the host:port a failed dial went to.
+func address(err error) string {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Addr != nil {
+		return oe.Addr.String()
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			return u.Host
+		}
+	}
+	return "the server"
+}
+
+// statusError is the error for an error status with body.
+func (p *Provider) statusError(status int, h http.Header, body []byte) *jessy.Error {
+	eb := parseErrorBody(body)
+	if eb.message == "" {
+		eb.message = http.StatusText(status)
+	}
+	e := &jessy.Error{
+		Kind:       jessy.KindForStatus(status),
+		Backend:    p.backend,
+		Status:     status,
+		RetryAfter: retryAfter(h),
+		Message:    eb.message,
+	}
+	refine(e, eb)
+	return e
+}
+
+// refine adjusts e's kind from the error object's code and type, and adds a
+// hint.
+func refine(e *jessy.Error, eb errorBody) {
+	switch {
+	case eb.code == "insufficient_quota" || eb.typ == "insufficient_quota":
+		e.Kind = jessy.KindQuota
+	case eb.code == "model_not_found":
+		e.Kind = jessy.KindModelNotFound
+	}
+	switch e.Kind {
+	case jessy.KindAuth:
+		e.Hint = "check OPENAI_API_KEY"
+	case jessy.KindQuota:
+		e.Hint = "check the account's plan and billing"
+	case jessy.KindModelNotFound:
+		e.Hint = "check the model name and the base URL (it normally ends in /v1)"
+	}
+}
+
+// errorBody is what an OpenAI-style error object says.
+type errorBody struct {
+	message, typ, code string
+}
+
+// parseErrorBody reads {"error": {"message", "type", "code"}}, and the
+// variants servers send instead: {"error": "text"}, a top-level object with
+// "message" (older vLLM), a numeric code (llama.cpp), or plain text.
+func parseErrorBody(body []byte) errorBody {
+	body = bytes.TrimSpace(body)
+	var outer struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &outer) == nil && len(outer.Error) > 0 && string(outer.Error) != "null" {
+		return parseErrorObject(outer.Error)
+	}
+	if eb := parseErrorObject(body); eb.message != "" {
+		return eb
+	}
+	if len(body) > 0 && body[0] != '{' {
+		msg := string(body)
+		if len(msg) > 300 {
+			msg = msg[:300] + "..."
+		}
+		return errorBody{message: msg}
+	}
+	return errorBody{}
+}
+
+// parseErrorObject reads one error object, or a bare string.
+func parseErrorObject(raw json.RawMessage) errorBody {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return errorBody{message: s}
+	}
+	var o struct {
+		Message string          `json:"message"`
+		Type    string          `json:"type"`
+		Code    json.RawMessage `json:"code"`
+	}
+	if json.Unmarshal(raw, &o) != nil {
+		return errorBody{}
+	}
+	eb := errorBody{message: o.Message, typ: o.Type}
+	if json.Unmarshal(o.Code, &eb.code) != nil {
+		var n int
+		if json.Unmarshal(o.Code, &n) == nil {
+			eb.code = strconv.Itoa(n)
+		}
+	}
+	return eb
+}
+
+// streamError is the error for an error object inside a stream. A numeric
+// code (vLLM sends the status there) sorts it like a status; anything else
+// is a server failure.
+func (p *Provider) streamError(raw json.RawMessage) error {
+	eb := parseErrorObject(raw)
+	if eb.message == "" {
+		eb.message = "error inside the stream: " + string(raw)
+	}
+	e := &jessy.Error{Kind: jessy.KindServer, Backend: p.backend, Message: eb.message}
+	if n, err := strconv.Atoi(eb.code); err == nil && n >= 400 {
+		e.Kind = jessy.KindForStatus(n)
+	}
+	refine(e, eb)
+	return e
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date), or OpenAI's
+// retry-after-ms when that is all there is.
+func retryAfter(h http.Header) time.Duration {
+	if d := jessy.ParseRetryAfter(h.Get("Retry-After"), time.Now()); d > 0 {
+		return d
+	}
+	if ms, err := strconv.ParseFloat(strings.TrimSpace(h.Get("Retry-After-Ms")), 64); err == nil && ms > 0 {
+		return time.Duration(ms * float64(time.Millisecond))
+	}
+	return 0
+}
+
+// protocolError is the error for a response that broke the wire format.
+func (p *Provider) protocolError(msg string, err error) error {
+	if err != nil {
+		msg = fmt.Sprintf("%s: %v", msg, err)
+	}
+	return &jessy.Error{Kind: jessy.KindProtocol, Backend: p.backend, Message: msg, Err: err}
+}

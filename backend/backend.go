@@ -39,10 +39,11 @@ func Open(b *config.Backend) (jessy.Provider, error) {
 // Build returns the Engine of s: one provider and one Gate per backend the
 // run uses, shared by every target on that backend, so that thoughts on
 // different backends run concurrently, each backend under its own
-// concurrency limit (a backend with concurrency 0 gets no Gate). Targets
-// carry the backend's name and the model, so results record who answered.
-// With fallbacks, the synthesis tries the synthesizer and then each
-// fallback in turn (see Fallback).
+// concurrency limit (a backend with concurrency 0 gets no Gate), and one
+// engine.Breaker per backend with the engine's default threshold and
+// cooldown. Targets carry the backend's name and the model, so results
+// record who answered. Fallbacks become the engine's Fallbacks: the
+// synthesis tries the synthesizer and then each fallback in turn.
 //
 // Build makes no request. It fails with s.Ready's error, or with a
 // provider's constructor error. The Engine may serve concurrent runs; the
@@ -61,7 +62,8 @@ func Build(s *config.Settings) (*engine.Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		t := engine.Target{Backend: b.Name, Provider: p}
+		t := engine.Target{Backend: b.Name, Provider: p,
+			Breaker: engine.NewBreaker(engine.DefaultBreakerThreshold, engine.DefaultBreakerCooldown)}
 		if b.Concurrency > 0 {
 			t.Gate = engine.NewLimit(b.Concurrency, b.MaxWait)
 		}
@@ -76,12 +78,8 @@ func Build(s *config.Settings) (*engine.Engine, error) {
 	for _, c := range s.Thinkers {
 		e.Thinkers = append(e.Thinkers, target(c))
 	}
-	if len(s.Fallbacks) > 0 {
-		chain := []engine.Target{e.Synthesizer}
-		for _, c := range s.Fallbacks {
-			chain = append(chain, target(c))
-		}
-		e.Synthesizer = Fallback(chain...)
+	for _, c := range s.Fallbacks {
+		e.Fallbacks = append(e.Fallbacks, target(c))
 	}
 	return e, nil
 }

@@ -53,8 +53,8 @@ func NewBreaker(threshold int, cooldown time.Duration) *Breaker {
 
 // Allow returns nil when a call to backend may go ahead now, or, while the
 // breaker is open, a *jessy.Error wrapping ErrCoolingDown of the kind of the
-// failure that opened it (KindUnreachable or KindOverloaded). It does not
-// block.
+// failure that opened it (KindUnreachable or KindOverloaded), with that
+// failure's hint when it had one. It does not block.
 func (b *Breaker) Allow(backend string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -66,12 +66,16 @@ func (b *Breaker) Allow(backend string) error {
 	if jessy.KindOf(b.last) == jessy.KindUnreachable {
 		kind = jessy.KindUnreachable
 	}
+	hint := jessy.HintOf(b.last)
+	if hint == "" {
+		hint = "the backend failed repeatedly; check that it is running, or wait for the cooldown"
+	}
 	return &jessy.Error{
 		Kind:    kind,
 		Backend: backend,
 		Message: fmt.Sprintf("backend cooling down for %s more (until %s) after %d failures in a row; last: %v",
 			b.until.Sub(now).Round(time.Millisecond), b.until.Format("15:04:05"), b.fails, b.last),
-		Hint: "the backend failed repeatedly; check that it is running, or wait for the cooldown",
+		Hint: hint,
 		Err:  ErrCoolingDown,
 	}
 }

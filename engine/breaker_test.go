@@ -48,6 +48,11 @@ func TestBreakerStates(t *testing.T) {
 			t.Fatalf("one failure after the cooldown: %v, want open again, overloaded", err)
 		}
 		time.Sleep(30 * time.Second)
+		b.Record(&jessy.Error{Kind: jessy.KindUnreachable, Hint: "start Ollama"})
+		if h := jessy.HintOf(b.Allow("x")); h != "start Ollama" {
+			t.Errorf("hint %q, want the failure's own", h)
+		}
+		time.Sleep(30 * time.Second)
 		b.Record(nil)
 		b.Record(refused())
 		b.Record(refused())
@@ -73,8 +78,23 @@ func TestBreakerBenchesBackendAcrossRuns(t *testing.T) {
 		if jessy.KindOf(err) != jessy.KindUnreachable || len(f.Requests()) != 3 {
 			t.Fatalf("run 1: err %v after %d requests, want 3 then the breaker", err, len(f.Requests()))
 		}
-		if !strings.Contains(err.Error(), "cooling down") || !strings.Contains(err.Error(), "connection refused") {
-			t.Errorf("run 1 error %q does not say the backend cools down and why", err)
+		// Both thoughts' last retries met the open breaker; each reports
+		// the real failure before it, and its last attempt says why it
+		// stopped.
+		if strings.Contains(err.Error(), "cooling down") || !strings.Contains(err.Error(), "connection refused") {
+			t.Errorf("run 1 error %q is not the real failure", err)
+		}
+		benched := 0
+		for _, th := range res.Thoughts {
+			if last := th.Attempts[len(th.Attempts)-1]; errors.Is(last.Err, ErrCoolingDown) {
+				benched++
+				if !strings.Contains(last.Err.Error(), "cooling down") || jessy.HintOf(last.Err) == "" {
+					t.Errorf("benched attempt: %v (hint %q)", last.Err, jessy.HintOf(last.Err))
+				}
+			}
+		}
+		if benched != 2 {
+			t.Errorf("%d thoughts met the open breaker, want both", benched)
 		}
 		elapsed := res.Timings.Total
 

@@ -26,7 +26,9 @@ type callHooks struct {
 // take it over.
 //
 // An answer that is empty or only white space is a failure of KindProtocol.
-// A call that runs out of timeout fails with a *jessy.Error of KindTimeout,
+// A call that fails after retries ends with the error of its last attempt
+// that reached the backend (see lastReal). A call that runs out of timeout
+// fails with a *jessy.Error of KindTimeout,
 // "timed out after <timeout>"; one whose ctx ends fails with ctx's cause.
 func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, timeout time.Duration, hooks callHooks) (jessy.Call, bool) {
 	c := jessy.Call{Backend: t.Backend, Model: t.Model, Start: time.Now()}
@@ -78,7 +80,7 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 		a.Wait, a.Reason = d.wait, d.reason
 		c.Attempts = append(c.Attempts, a)
 		if !d.again {
-			c.Status, c.Err = jessy.StatusFailed, err
+			c.Status, c.Err = jessy.StatusFailed, lastReal(c.Attempts)
 			break
 		}
 		if hooks.retry != nil {
@@ -140,6 +142,18 @@ func guard(ctx, outer context.Context, t Target, do func(context.Context) error)
 		t.Breaker.Record(err)
 	}
 	return err
+}
+
+// lastReal returns the error of the last failed attempt that reached the
+// backend: a retry refused by an open breaker says less than the failure
+// before it. It is the last attempt's error when none reached the backend.
+func lastReal(attempts []jessy.Attempt) error {
+	for i := len(attempts) - 1; i >= 0; i-- {
+		if err := attempts[i].Err; err != nil && !errors.Is(err, ErrCoolingDown) {
+			return err
+		}
+	}
+	return attempts[len(attempts)-1].Err
 }
 
 // sleep waits for d or until ctx is done, and reports whether d passed.

@@ -88,6 +88,7 @@ func wireFaults() []wireFault {
 		{name: "429 retry-after once", reply: once(providertest.Reply{Status: 429, Message: "slow down", RetryAfter: "1"}), attempts: 2, ok: true, min: time.Second},
 		{name: "502 once", reply: once(providertest.Reply{Status: 502, Message: "bad gateway"}), attempts: 2, ok: true},
 		{name: "503 once", reply: once(providertest.Reply{Status: 503, Message: "busy"}), attempts: 2, ok: true},
+		{name: "529 once", reply: once(providertest.Reply{Status: 529, Message: "overloaded"}), attempts: 2, ok: true},
 		{name: "500 for good", reply: every(providertest.Reply{Status: 500, Message: "kaput"}), attempts: 3, kind: jessy.KindServer, msg: "kaput"},
 		{name: "400", reply: every(providertest.Reply{Status: 400, Message: "bad input"}), attempts: 1, kind: jessy.KindBadRequest, msg: "bad input"},
 		{name: "401", reply: every(providertest.Reply{Status: 401, Message: "no key"}), attempts: 1, kind: jessy.KindAuth},

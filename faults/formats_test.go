@@ -11,7 +11,9 @@ import (
 
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/prompt"
+	"github.com/jessy-llm/jessy/provider/anthropic"
 	"github.com/jessy-llm/jessy/provider/ollama"
+	"github.com/jessy-llm/jessy/provider/openai"
 	"github.com/jessy-llm/jessy/providertest"
 )
 
@@ -32,8 +34,8 @@ type format struct {
 	ends []string
 }
 
-// formats are the wire formats under test. The OpenAI and Anthropic formats
-// join when their providers land on main.
+// formats are the wire formats under test: Ollama's NDJSON, OpenAI's SSE
+// and Anthropic's SSE, each through its provider package.
 func formats() []format {
 	return []format{
 		{
@@ -48,6 +50,32 @@ func formats() []format {
 			},
 			contentType: "application/x-ndjson",
 			ends:        []string{"done"},
+		},
+		{
+			name:   "openai",
+			server: func(t testing.TB, s providertest.Script) *providertest.Server { return providertest.NewOpenAI(t, s) },
+			provider: func(t testing.TB, base string) jessy.Provider {
+				p, err := openai.New(openai.Config{BaseURL: base + "/v1", HTTPClient: client(t)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p
+			},
+			contentType: "text/event-stream",
+			ends:        []string{"[DONE]", "finish_reason"},
+		},
+		{
+			name:   "anthropic",
+			server: func(t testing.TB, s providertest.Script) *providertest.Server { return providertest.NewAnthropic(t, s) },
+			provider: func(t testing.TB, base string) jessy.Provider {
+				p, err := anthropic.New(anthropic.Config{BaseURL: base, APIKey: "test-key", HTTPClient: client(t)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p
+			},
+			contentType: "text/event-stream",
+			ends:        []string{"message_stop"},
 		},
 	}
 }

@@ -68,6 +68,10 @@ func fuzzStream(f *testing.F, fm format) {
 
 func FuzzOllamaStream(f *testing.F) { fuzzStream(f, formatNamed(f, "ollama")) }
 
+func FuzzOpenAIStream(f *testing.F) { fuzzStream(f, formatNamed(f, "openai")) }
+
+func FuzzAnthropicStream(f *testing.F) { fuzzStream(f, formatNamed(f, "anthropic")) }
+
 func formatNamed(tb testing.TB, name string) format {
 	for _, fm := range formats() {
 		if fm.name == name {

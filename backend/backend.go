@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/config"
@@ -49,6 +50,44 @@ func Open(b *config.Backend) (jessy.Provider, error) {
 // provider's constructor error. The Engine may serve concurrent runs; the
 // run's overall deadline, s.Run.Timeout, is the caller's to apply to ctx.
 func Build(s *config.Settings) (*engine.Engine, error) {
+	return NewPool().Build(s)
+}
+
+// Pool builds engines that share one provider, one Gate and one Breaker per
+// backend, so that a backend's concurrency limit and cooldown hold across
+// every engine built from it (the server builds one engine per profile and model). A backend is
+// known by its name, kind and address. A Pool is safe for concurrent use.
+type Pool struct {
+	mu      sync.Mutex
+	targets map[string]engine.Target
+}
+
+// NewPool returns an empty Pool.
+func NewPool() *Pool { return &Pool{targets: map[string]engine.Target{}} }
+
+// target returns the shared target of b, opening it on first use.
+func (p *Pool) target(b *config.Backend) (engine.Target, error) {
+	key := string(b.Kind) + " " + b.Name + " " + b.BaseURL
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t, ok := p.targets[key]; ok {
+		return t, nil
+	}
+	prov, err := Open(b)
+	if err != nil {
+		return engine.Target{}, err
+	}
+	t := engine.Target{Backend: b.Name, Provider: prov,
+		Breaker: engine.NewBreaker(engine.DefaultBreakerThreshold, engine.DefaultBreakerCooldown)}
+	if b.Concurrency > 0 {
+		t.Gate = engine.NewLimit(b.Concurrency, b.MaxWait)
+	}
+	p.targets[key] = t
+	return t, nil
+}
+
+// Build is the package's Build with the pool's shared targets.
+func (p *Pool) Build(s *config.Settings) (*engine.Engine, error) {
 	if err := s.Ready(); err != nil {
 		return nil, err
 	}
@@ -58,14 +97,9 @@ func Build(s *config.Settings) (*engine.Engine, error) {
 		if !b.Used {
 			continue
 		}
-		p, err := Open(b)
+		t, err := p.target(b)
 		if err != nil {
 			return nil, err
-		}
-		t := engine.Target{Backend: b.Name, Provider: p,
-			Breaker: engine.NewBreaker(engine.DefaultBreakerThreshold, engine.DefaultBreakerCooldown)}
-		if b.Concurrency > 0 {
-			t.Gate = engine.NewLimit(b.Concurrency, b.MaxWait)
 		}
 		targets[b.Name] = t
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -208,4 +209,47 @@ type countingProvider struct{ n *atomic.Int32 }
 func (c countingProvider) Chat(context.Context, jessy.ChatRequest, func(jessy.Delta) error) (jessy.Usage, error) {
 	c.n.Add(1)
 	return jessy.Usage{}, nil
+}
+
+// Engines built from one Pool share each backend's gate, so two profiles
+// running at once still hold the backend's limit.
+func TestPoolSharesGatesAcrossEngines(t *testing.T) {
+	s := providertest.NewOllama(t, func(int, providertest.Request) providertest.Reply {
+		r := providertest.Text("x")
+		r.Delay = 20 * time.Millisecond
+		return r
+	}, "m1", "m2")
+	file := `
+backends:
+  - {name: a, kind: ollama, base_url: "` + s.URL + `", concurrency: 2}
+defaults: {backend: a, model: m1, thoughts: 4, retries: 0}
+`
+	m2 := "m2"
+	pool := NewPool()
+	e1, err := pool.Build(settings(t, file, config.Overrides{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, err := pool.Build(settings(t, file, config.Overrides{Model: &m2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e1.Thinkers[0].Gate == nil || e1.Thinkers[0].Gate != e2.Thinkers[0].Gate || e2.Thinkers[0].Model != "m2" {
+		t.Fatal("engines of one pool do not share the backend's gate")
+	}
+	var wg sync.WaitGroup
+	for _, e := range []*engine.Engine{e1, e2} {
+		wg.Go(func() {
+			if _, err := e.Run(t.Context(), ask("q"), nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if s.PeakInFlight() != 2 {
+		t.Errorf("peak in flight over two engines = %d, want the backend's 2", s.PeakInFlight())
+	}
+	if e3, _ := Build(settings(t, file, config.Overrides{})); e3.Thinkers[0].Gate == e1.Thinkers[0].Gate {
+		t.Error("Build without a pool shares a gate it should not")
+	}
 }

@@ -135,5 +135,6 @@ Environment (flags win over it, and it wins over the config file):
 	root.RunE = ask.run
 	root.AddCommand(newChatCmd(io))
 	root.AddCommand(newInfoCmds(io)...)
+	root.AddCommand(newServeCmd(io))
 	return root
 }

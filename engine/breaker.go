@@ -54,7 +54,8 @@ func NewBreaker(threshold int, cooldown time.Duration) *Breaker {
 // Allow returns nil when a call to backend may go ahead now, or, while the
 // breaker is open, a *jessy.Error wrapping ErrCoolingDown of the kind of the
 // failure that opened it (KindUnreachable or KindOverloaded), with that
-// failure's hint when it had one. It does not block.
+// failure's hint when it had one, and RetryAfter set to the rest of the
+// cooldown (for the HTTP server's Retry-After). It does not block.
 func (b *Breaker) Allow(backend string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -75,8 +76,9 @@ func (b *Breaker) Allow(backend string) error {
 		Backend: backend,
 		Message: fmt.Sprintf("backend cooling down for %s more (until %s) after %d failures in a row; last: %v",
 			b.until.Sub(now).Round(time.Millisecond), b.until.Format("15:04:05"), b.fails, b.last),
-		Hint: hint,
-		Err:  ErrCoolingDown,
+		Hint:       hint,
+		RetryAfter: b.until.Sub(now),
+		Err:        ErrCoolingDown,
 	}
 }
 

@@ -27,7 +27,7 @@ func TestBreakerStates(t *testing.T) {
 		}
 		b.Record(refused())
 		err := b.Allow("ollama")
-		if !errors.Is(err, ErrCoolingDown) || jessy.KindOf(err) != jessy.KindUnreachable || Retryable(err) {
+		if !errors.Is(err, ErrCoolingDown) || jessy.KindOf(err) != jessy.KindUnreachable || Retryable(err) || jessy.RetryAfterOf(err) != 30*time.Second {
 			t.Fatalf("err = %v, want an unreachable, unretryable cooling down", err)
 		}
 		for _, want := range []string{"ollama: ", "30s more", "until 00:00:30", "3 failures", "connection refused"} {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -169,18 +171,31 @@ func KindForStatus(status int) Kind {
 	return KindOther
 }
 
+// RetryableStatus reports whether an HTTP status is one a call may be retried
+// after: 408, 409, 429, 500, 502, 503, 504 and Anthropic's 529. Other 5xx
+// (501 Not Implemented, 505, ...) and every 4xx besides 408, 409 and 429
+// are not: the same request would fail the same way.
+func RetryableStatus(status int) bool {
+	switch status {
+	case 408, 409, 429, 500, 502, 503, 504, 529:
+		return true
+	}
+	return false
+}
+
 // ParseRetryAfter reads a Retry-After header value, either delta-seconds or
 // an HTTP date, relative to now. It returns 0 for an empty or invalid value
-// or a date in the past.
+// or a date in the past; a number of seconds too large for a Duration gives
+// the largest Duration. The result is never negative.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	var secs int64
-	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && fmt.Sprint(secs) == v {
-		if secs < 0 {
-			return 0
+	if strings.Trim(v, "0123456789") == "" {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > math.MaxInt64/int64(time.Second) {
+			return math.MaxInt64 // only overflow fails on digits
 		}
 		return time.Duration(secs) * time.Second
 	}

@@ -13,8 +13,13 @@ const (
 	EventThoughtFailed    EventType = "thought.failed"
 	EventSynthesisStarted EventType = "synthesis.started"
 	EventSynthesisRetry   EventType = "synthesis.retry"
-	EventSynthesisDelta   EventType = "synthesis.delta"
-	EventRunDone          EventType = "run.done"
+	// EventSynthesisFallback says a fallback synthesizer takes over: Err is
+	// the failure of the target before it, Synthesis a snapshot whose
+	// Backend and Model are the fallback's and whose Attempts are every
+	// attempt so far, across targets.
+	EventSynthesisFallback EventType = "synthesis.fallback"
+	EventSynthesisDelta    EventType = "synthesis.delta"
+	EventRunDone           EventType = "run.done"
 )
 
 // Event is one step of a run, given to the caller's sink.

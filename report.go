@@ -41,6 +41,12 @@ type AttemptReport struct {
 	DurationMS float64 `json:"duration_ms"`
 	Error      string  `json:"error,omitempty"`
 	WaitMS     float64 `json:"wait_ms,omitempty"`
+	// ErrorKind is the Kind of Error, for a failed attempt.
+	ErrorKind string `json:"error_kind,omitempty"`
+	// Reason says why the call was retried after this attempt, or why not.
+	Reason  string `json:"reason,omitempty"`
+	Backend string `json:"backend,omitempty"`
+	Model   string `json:"model,omitempty"`
 }
 
 // ThoughtReport is the JSON form of a Thought.
@@ -86,11 +92,18 @@ func reportCall(c Call) CallReport {
 		Usage:      c.Usage,
 	}
 	for _, a := range c.Attempts {
-		r.Attempts = append(r.Attempts, AttemptReport{
+		ar := AttemptReport{
 			DurationMS: Milliseconds(a.Duration),
 			Error:      errString(a.Err),
 			WaitMS:     Milliseconds(a.Wait),
-		})
+			Reason:     a.Reason,
+			Backend:    a.Backend,
+			Model:      a.Model,
+		}
+		if a.Err != nil {
+			ar.ErrorKind = KindOf(a.Err).String()
+		}
+		r.Attempts = append(r.Attempts, ar)
 	}
 	return r
 }

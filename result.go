@@ -1,6 +1,9 @@
 package jessy
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Phase groups angles by the stage of thinking they serve.
 type Phase string
@@ -53,6 +56,15 @@ type Attempt struct {
 	Err error `json:"-"`
 	// Wait is how long the engine waited before the next attempt.
 	Wait time.Duration `json:"-"`
+	// Backend and Model are the target this attempt went to; they differ
+	// from the call's own when a fallback took over.
+	Backend string `json:"-"`
+	Model   string `json:"-"`
+	// Reason says, for a failed attempt, why the call was tried again or
+	// why it was not ("retrying after 2s as Retry-After asked: ...",
+	// "not retried: bad_request is not retryable"). It is empty for the
+	// attempt that succeeded.
+	Reason string `json:"-"`
 }
 
 // Call is what every model call of a run records: who answered, when, how
@@ -124,6 +136,16 @@ type Result struct {
 
 // Answer is the synthesis text.
 func (r *Result) Answer() string { return r.Synthesis.Text }
+
+// Tally says how many thoughts answered, e.g. "7 of 8 thoughts answered".
+func (r *Result) Tally() string {
+	n := len(r.Thoughts)
+	noun := "thoughts"
+	if n == 1 {
+		noun = "thought"
+	}
+	return fmt.Sprintf("%d of %d %s answered", r.Succeeded(), n, noun)
+}
 
 // Succeeded counts the thoughts with StatusOK.
 func (r *Result) Succeeded() int {

@@ -6,10 +6,9 @@
 package backend
 
 import (
-	"context"
 	"fmt"
-	"strings"
 	"sync"
+	"time"
 
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/config"
@@ -40,10 +39,11 @@ func Open(b *config.Backend) (jessy.Provider, error) {
 // Build returns the Engine of s: one provider and one Gate per backend the
 // run uses, shared by every target on that backend, so that thoughts on
 // different backends run concurrently, each backend under its own
-// concurrency limit (a backend with concurrency 0 gets no Gate). Targets
-// carry the backend's name and the model, so results record who answered.
-// With fallbacks, the synthesis tries the synthesizer and then each
-// fallback in turn (see Fallback).
+// concurrency limit (a backend with concurrency 0 gets no Gate), and one
+// engine.Breaker per backend with the engine's default threshold and
+// cooldown. Targets carry the backend's name and the model, so results
+// record who answered. Fallbacks become the engine's Fallbacks: the
+// synthesis tries the synthesizer and then each fallback in turn.
 //
 // Build makes no request. It fails with s.Ready's error, or with a
 // provider's constructor error. The Engine may serve concurrent runs; the
@@ -52,17 +52,30 @@ func Build(s *config.Settings) (*engine.Engine, error) {
 	return NewPool().Build(s)
 }
 
-// Pool builds engines that share one provider and one Gate per backend, so
-// that a backend's concurrency limit holds across every engine built from
-// it (the server builds one engine per profile and model). A backend is
+// Pool builds engines that share one provider, one Gate and one Breaker per
+// backend, so that a backend's concurrency limit and cooldown hold across
+// every engine built from it (the server builds one engine per profile and model). A backend is
 // known by its name, kind and address. A Pool is safe for concurrent use.
 type Pool struct {
-	mu      sync.Mutex
-	targets map[string]engine.Target
+	mu        sync.Mutex
+	targets   map[string]engine.Target
+	threshold int
+	cooldown  time.Duration
 }
 
-// NewPool returns an empty Pool.
-func NewPool() *Pool { return &Pool{targets: map[string]engine.Target{}} }
+// NewPool returns an empty Pool whose backends cool down after
+// engine.DefaultBreakerThreshold failures in a row, for
+// engine.DefaultBreakerCooldown.
+func NewPool() *Pool {
+	return NewPoolWith(engine.DefaultBreakerThreshold, engine.DefaultBreakerCooldown)
+}
+
+// NewPoolWith returns an empty Pool whose backends cool down for cooldown
+// after threshold failures in a row; a threshold or cooldown of 0 turns
+// cooling down off.
+func NewPoolWith(threshold int, cooldown time.Duration) *Pool {
+	return &Pool{targets: map[string]engine.Target{}, threshold: threshold, cooldown: cooldown}
+}
 
 // target returns the shared target of b, opening it on first use.
 func (p *Pool) target(b *config.Backend) (engine.Target, error) {
@@ -77,6 +90,9 @@ func (p *Pool) target(b *config.Backend) (engine.Target, error) {
 		return engine.Target{}, err
 	}
 	t := engine.Target{Backend: b.Name, Provider: prov}
+	if p.threshold > 0 && p.cooldown > 0 {
+		t.Breaker = engine.NewBreaker(p.threshold, p.cooldown)
+	}
 	if b.Concurrency > 0 {
 		t.Gate = engine.NewLimit(b.Concurrency, b.MaxWait)
 	}
@@ -110,12 +126,8 @@ func (p *Pool) Build(s *config.Settings) (*engine.Engine, error) {
 	for _, c := range s.Thinkers {
 		e.Thinkers = append(e.Thinkers, target(c))
 	}
-	if len(s.Fallbacks) > 0 {
-		chain := []engine.Target{e.Synthesizer}
-		for _, c := range s.Fallbacks {
-			chain = append(chain, target(c))
-		}
-		e.Synthesizer = Fallback(chain...)
+	for _, c := range s.Fallbacks {
+		e.Fallbacks = append(e.Fallbacks, target(c))
 	}
 	return e, nil
 }
@@ -143,75 +155,3 @@ func Options(run config.Run) engine.Options {
 	}
 }
 
-// Fallback returns a target that tries each of targets in turn: the next
-// one is called only when the previous failed before sending any output,
-// and not when ctx is done or the caller's callback failed. Each call holds
-// a slot of its own target's Gate. The returned target has the first
-// target's Backend and Model (the engine records those, also when a
-// fallback answered) and no Gate of its own.
-//
-// When every target fails, the error is a *ChainError holding each
-// failure; jessy.KindOf gives the kind of the first, which the engine's
-// retry policy uses.
-func Fallback(targets ...engine.Target) engine.Target {
-	if len(targets) == 1 {
-		return targets[0]
-	}
-	first := targets[0]
-	return engine.Target{Backend: first.Backend, Model: first.Model, Provider: chain(targets)}
-}
-
-type chain []engine.Target
-
-func (c chain) Chat(ctx context.Context, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
-	var total jessy.Usage
-	var failures []error
-	for _, t := range c {
-		streamed := false
-		r := req
-		r.Model = t.Model
-		u, err := call(ctx, t, r, func(d jessy.Delta) error {
-			if d.Text != "" || d.Reasoning != "" {
-				streamed = true
-			}
-			return fn(d)
-		})
-		total = total.Add(u)
-		if err == nil {
-			return total, nil
-		}
-		if streamed || ctx.Err() != nil {
-			return total, err
-		}
-		failures = append(failures, fmt.Errorf("%s on %s: %w", t.Model, t.Backend, err))
-	}
-	return total, &ChainError{Failures: failures}
-}
-
-func call(ctx context.Context, t engine.Target, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
-	if t.Gate != nil {
-		release, err := t.Gate.Acquire(ctx)
-		if err != nil {
-			return jessy.Usage{}, err
-		}
-		defer release()
-	}
-	return t.Provider.Chat(ctx, req, fn)
-}
-
-// ChainError is the error of a Fallback target whose every target failed.
-type ChainError struct {
-	// Failures are the errors of each target, in order, each prefixed with
-	// "model on backend: ".
-	Failures []error
-}
-
-func (e *ChainError) Error() string {
-	s := make([]string, len(e.Failures))
-	for i, f := range e.Failures {
-		s[i] = f.Error()
-	}
-	return "every synthesizer failed: " + strings.Join(s, "; ")
-}
-
-func (e *ChainError) Unwrap() []error { return e.Failures }

@@ -1,15 +1,12 @@
 package backend
 
 import (
-	"context"
-	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 
 	"github.com/jessy-llm/jessy"
@@ -167,50 +164,6 @@ fallbacks: [{backend: f, model: fb}]
 	}
 }
 
-func TestFallbackAllFail(t *testing.T) {
-	fail := func(kind jessy.Kind) engine.Target {
-		return engine.Target{Backend: kind.String(), Model: "m", Provider: failing{kind}}
-	}
-	tgt := Fallback(fail(jessy.KindOverloaded), fail(jessy.KindModelNotFound))
-	_, err := tgt.Provider.Chat(t.Context(), jessy.ChatRequest{}, func(jessy.Delta) error { return nil })
-	var ce *ChainError
-	if !errors.As(err, &ce) || len(ce.Failures) != 2 {
-		t.Fatalf("error = %v, want a ChainError of two failures", err)
-	}
-	if jessy.KindOf(err) != jessy.KindOverloaded {
-		t.Errorf("KindOf = %v, want the first failure's (overloaded)", jessy.KindOf(err))
-	}
-	if want := "every synthesizer failed: m on overloaded: "; !strings.HasPrefix(err.Error(), want) {
-		t.Errorf("message %q, want prefix %q", err, want)
-	}
-
-	// A cancelled call does not move on to the next target.
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	var calls atomic.Int32
-	counting := engine.Target{Provider: countingProvider{&calls}}
-	_, err = Fallback(engine.Target{Provider: failing{jessy.KindCanceled}}, counting).Provider.Chat(ctx, jessy.ChatRequest{}, func(jessy.Delta) error { return nil })
-	if err == nil || calls.Load() != 0 {
-		t.Errorf("after cancellation: err %v, %d fallback calls; want an error and none", err, calls.Load())
-	}
-	if diff := cmp.Diff("x", Fallback(engine.Target{Backend: "x"}).Backend); diff != "" {
-		t.Errorf("a chain of one is not that target: %s", diff)
-	}
-}
-
-type failing struct{ kind jessy.Kind }
-
-func (f failing) Chat(context.Context, jessy.ChatRequest, func(jessy.Delta) error) (jessy.Usage, error) {
-	return jessy.Usage{}, &jessy.Error{Kind: f.kind, Message: f.kind.String()}
-}
-
-type countingProvider struct{ n *atomic.Int32 }
-
-func (c countingProvider) Chat(context.Context, jessy.ChatRequest, func(jessy.Delta) error) (jessy.Usage, error) {
-	c.n.Add(1)
-	return jessy.Usage{}, nil
-}
-
 // Engines built from one Pool share each backend's gate, so two profiles
 // running at once still hold the backend's limit.
 func TestPoolSharesGatesAcrossEngines(t *testing.T) {
@@ -251,5 +204,22 @@ defaults: {backend: a, model: m1, thoughts: 4, retries: 0}
 	}
 	if e3, _ := Build(settings(t, file, config.Overrides{})); e3.Thinkers[0].Gate == e1.Thinkers[0].Gate {
 		t.Error("Build without a pool shares a gate it should not")
+	}
+}
+
+func TestPoolCooldownPolicy(t *testing.T) {
+	s := settings(t, "defaults: {model: m}\n", config.Overrides{})
+	for _, tt := range []struct {
+		threshold int
+		cooldown  time.Duration
+		want      bool
+	}{{5, time.Minute, true}, {0, time.Minute, false}, {5, 0, false}} {
+		e, err := NewPoolWith(tt.threshold, tt.cooldown).Build(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.Thinkers[0].Breaker != nil; got != tt.want {
+			t.Errorf("NewPoolWith(%d, %v): breaker %v, want %v", tt.threshold, tt.cooldown, got, tt.want)
+		}
 	}
 }

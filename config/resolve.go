@@ -46,6 +46,9 @@ type Overrides struct {
 	Timeout            *time.Duration // --timeout: the whole run (0: none)
 	Retries            *int           // --retries
 	MinThoughts        *int           // --min-thoughts
+	// Fallbacks (--fallback, repeatable) replace the file's fallback
+	// synthesizers: each is MODEL on the default backend or BACKEND=MODEL.
+	Fallbacks []string
 }
 
 // Resolve applies the precedence flags > environment > profile > file >
@@ -252,9 +255,27 @@ func (r *resolver) targets() error {
 		r.s.Synthesizer = fill(*synth.Synthesizer)
 	}
 
-	fb, _ := r.layer(func(l *Layer) bool { return len(l.Fallbacks) > 0 })
-	for _, t := range fb.Fallbacks {
-		r.s.Fallbacks = append(r.s.Fallbacks, fill(t))
+	if len(r.flags.Fallbacks) > 0 {
+		for _, f := range r.flags.Fallbacks {
+			var t TargetSpec
+			if b, m, ok := strings.Cut(f, "="); ok {
+				if msg := r.f.refProblem(b); msg != "" {
+					return invalid("--fallback %s: %s", f, msg)
+				}
+				t.Backend, t.Model = b, m
+			} else {
+				t.Model = f
+			}
+			if strings.TrimSpace(t.Model) == "" {
+				return invalid("--fallback %q: empty model name (use MODEL or BACKEND=MODEL)", f)
+			}
+			r.s.Fallbacks = append(r.s.Fallbacks, fill(t))
+		}
+	} else {
+		fb, _ := r.layer(func(l *Layer) bool { return len(l.Fallbacks) > 0 })
+		for _, t := range fb.Fallbacks {
+			r.s.Fallbacks = append(r.s.Fallbacks, fill(t))
+		}
 	}
 
 	for _, t := range append(append(append([]Target{}, r.s.Thinkers...), r.s.Synthesizer), r.s.Fallbacks...) {

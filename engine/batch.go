@@ -50,15 +50,11 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.
 	var texts []string
 	var usage jessy.Usage
 	var err error
-	if t.Gate != nil {
-		var release func()
-		if release, err = t.Gate.Acquire(cctx); err == nil {
-			texts, usage, err = b.CompleteBatch(cctx, req)
-			release()
-		}
-	} else {
-		texts, usage, err = b.CompleteBatch(cctx, req)
-	}
+	err = guard(cctx, ctx, t, func(c context.Context) error {
+		var err error
+		texts, usage, err = b.CompleteBatch(c, req)
+		return err
+	})
 	if errors.Is(err, jessy.ErrBatchUnsupported) && ctx.Err() == nil {
 		return nil, batchNote, false
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -19,10 +20,19 @@ type callHooks struct {
 }
 
 // call makes one model call to t with the run's retry policy, within
-// timeout (0 for none), and records it. It returns when the call is over.
+// timeout (0 for none), and records it. It returns when the call is over,
+// and reports whether any output (text or reasoning that is not blank)
+// reached hooks.delta: such a call is never retried, and no fallback may
+// take it over.
+//
 // An answer that is empty or only white space is a failure of KindProtocol.
-func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, timeout time.Duration, hooks callHooks) jessy.Call {
+// A call that fails after retries ends with the error of its last attempt
+// that reached the backend (see lastReal). A call that runs out of timeout
+// fails with a *jessy.Error of KindTimeout,
+// "timed out after <timeout>"; one whose ctx ends fails with ctx's cause.
+func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, timeout time.Duration, hooks callHooks) (jessy.Call, bool) {
 	c := jessy.Call{Backend: t.Backend, Model: t.Model, Start: time.Now()}
+	outer := ctx
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, timeout,
@@ -30,14 +40,17 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 		defer cancel()
 	}
 	var text, reasoning strings.Builder
-	streamed := false
+	streamed, started := false, false
 	onDelta := func(d jessy.Delta) error {
 		if d.Text == "" && d.Reasoning == "" {
 			return nil
 		}
-		if !streamed {
-			streamed = true
+		if !started {
+			started = true
 			c.TTFT = time.Since(c.Start)
+		}
+		if strings.TrimSpace(d.Text) != "" || strings.TrimSpace(d.Reasoning) != "" {
+			streamed = true
 		}
 		text.WriteString(d.Text)
 		reasoning.WriteString(d.Reasoning)
@@ -47,8 +60,8 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 		return nil
 	}
 	for attempt := 0; ; attempt++ {
-		a := jessy.Attempt{Start: time.Now()}
-		usage, err := e.attempt(ctx, t, req, onDelta)
+		a := jessy.Attempt{Start: time.Now(), Backend: t.Backend, Model: t.Model}
+		usage, err := e.attempt(ctx, outer, t, req, onDelta)
 		a.Duration = time.Since(a.Start)
 		c.Usage = c.Usage.Add(usage)
 		if err == nil && strings.TrimSpace(text.String()) == "" {
@@ -63,11 +76,11 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 			c.Status = jessy.StatusOK
 			break
 		}
-		wait, again := e.Retry.next(ctx, attempt, err, streamed)
-		a.Wait = wait
+		d := e.Retry.next(ctx, attempt, err, streamed)
+		a.Wait, a.Reason = d.wait, d.reason
 		c.Attempts = append(c.Attempts, a)
-		if !again {
-			c.Status, c.Err = jessy.StatusFailed, err
+		if !d.again {
+			c.Status, c.Err = jessy.StatusFailed, lastReal(c.Attempts)
 			break
 		}
 		if hooks.retry != nil {
@@ -76,7 +89,7 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 			snap.Duration = time.Since(c.Start)
 			hooks.retry(snap, err)
 		}
-		if !sleep(ctx, wait) {
+		if !sleep(ctx, d.wait) {
 			c.Status, c.Err = jessy.StatusFailed, context.Cause(ctx)
 			break
 		}
@@ -84,19 +97,63 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 	c.Text = text.String()
 	c.Reasoning = reasoning.String()
 	c.Duration = time.Since(c.Start)
-	return c
+	return c, streamed
 }
 
-// attempt makes one try of the call, holding a slot of t's gate meanwhile.
-func (e *Engine) attempt(ctx context.Context, t Target, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
+// attempt makes one try of a chat call through guard.
+func (e *Engine) attempt(ctx, outer context.Context, t Target, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
+	var usage jessy.Usage
+	err := guard(ctx, outer, t, func(ctx context.Context) error {
+		var err error
+		usage, err = t.Provider.Chat(ctx, req, fn)
+		return err
+	})
+	return usage, err
+}
+
+// guard runs do, one request to t's backend: it asks t's breaker first,
+// holds a slot of t's gate meanwhile, and tells the breaker the outcome
+// unless outer (the run's context, without the call's own timeout) has
+// ended, which is no fault of the backend.
+func guard(ctx, outer context.Context, t Target, do func(context.Context) error) error {
+	if t.Breaker != nil {
+		if err := t.Breaker.Allow(t.Backend); err != nil {
+			return err
+		}
+	}
 	if t.Gate != nil {
 		release, err := t.Gate.Acquire(ctx)
 		if err != nil {
-			return jessy.Usage{}, err
+			var je *jessy.Error
+			if errors.As(err, &je) && je.Backend == "" {
+				cp := *je
+				cp.Backend = t.Backend
+				err = &cp
+			}
+			return err
 		}
 		defer release()
 	}
-	return t.Provider.Chat(ctx, req, fn)
+	err := do(ctx)
+	if t.Breaker != nil && outer.Err() == nil {
+		if err != nil && ctx.Err() != nil {
+			err = context.Cause(ctx)
+		}
+		t.Breaker.Record(err)
+	}
+	return err
+}
+
+// lastReal returns the error of the last failed attempt that reached the
+// backend: a retry refused by an open breaker says less than the failure
+// before it. It is the last attempt's error when none reached the backend.
+func lastReal(attempts []jessy.Attempt) error {
+	for i := len(attempts) - 1; i >= 0; i-- {
+		if err := attempts[i].Err; err != nil && !errors.Is(err, ErrCoolingDown) {
+			return err
+		}
+	}
+	return attempts[len(attempts)-1].Err
 }
 
 // sleep waits for d or until ctx is done, and reports whether d passed.

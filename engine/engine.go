@@ -40,6 +40,9 @@ type Target struct {
 	// Gate between every Target of a backend, across runs, to hold a
 	// per-backend limit.
 	Gate Gate
+	// Breaker, when set, benches the backend after repeated failures. Share
+	// one Breaker between every Target of a backend, across runs.
+	Breaker *Breaker
 }
 
 // Options shape a run. The zero Options run 8 parallel thoughts with the
@@ -58,9 +61,15 @@ type Options struct {
 	SynthesisMaxTokens int
 	// Temperature, when set, is sent with every call.
 	Temperature *float64
-	// ThoughtTimeout bounds each thought call, retries included; 0 means none.
+	// Timeout bounds the whole run; 0 means none (ctx's deadline still
+	// holds). A run that runs out of it fails with a *jessy.Error of
+	// KindTimeout, "run timed out after <Timeout>".
+	Timeout time.Duration
+	// ThoughtTimeout bounds each thought call, retries included; 0 means
+	// none. A thought that runs out of it fails with "timed out after ...".
 	ThoughtTimeout time.Duration
-	// SynthesisTimeout bounds the synthesis call; 0 means none.
+	// SynthesisTimeout bounds the synthesis call to each synthesis target
+	// (the Synthesizer, then each fallback), retries included; 0 means none.
 	SynthesisTimeout time.Duration
 	// MinThoughts is the quorum: the synthesis runs only when at least this
 	// many thoughts succeeded; 0 means 1.
@@ -84,6 +93,12 @@ type Engine struct {
 	Thinkers []Target
 	// Synthesizer is the target of the synthesis call.
 	Synthesizer Target
+	// Fallbacks are tried in order when the synthesis fails: each takes
+	// over after the target before it failed for good (retries spent) with
+	// an error other than a cancellation, and before any of its output
+	// streamed. The Result's Synthesis names the target that answered (or
+	// failed last) and holds every attempt across targets.
+	Fallbacks []Target
 	Options
 }
 
@@ -120,13 +135,17 @@ func (e *Engine) validate() error {
 	if len(e.Thinkers) == 0 {
 		return &jessy.Error{Kind: jessy.KindInvalid, Message: "engine has no thinker target"}
 	}
-	for _, t := range append(e.Thinkers, e.Synthesizer) {
+	targets := append(append(append([]Target(nil), e.Thinkers...), e.Synthesizer), e.Fallbacks...)
+	for _, t := range targets {
 		if t.Provider == nil {
 			return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("target %q has no provider", t.Backend)}
 		}
 	}
-	if e.Thoughts < 0 || e.Concurrency < 0 || e.MinThoughts < 0 {
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: "thoughts, concurrency and min thoughts must not be negative"}
+	if e.Thoughts < 0 || e.Concurrency < 0 || e.MinThoughts < 0 || e.Retry.Retries < 0 {
+		return &jessy.Error{Kind: jessy.KindInvalid, Message: "thoughts, concurrency, min thoughts and retries must not be negative"}
+	}
+	if e.Timeout < 0 || e.ThoughtTimeout < 0 || e.SynthesisTimeout < 0 {
+		return &jessy.Error{Kind: jessy.KindInvalid, Message: "timeouts must not be negative"}
 	}
 	if e.MinThoughts > e.thoughts() {
 		return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("min thoughts %d exceeds thoughts %d", e.MinThoughts, e.thoughts())}
@@ -165,10 +184,12 @@ func orDefault(v, def int) int {
 // started has returned; sink (which may be nil) receives the run's events
 // from the calling goroutine, the last being run.done.
 //
-// Run always returns a non-nil Result holding what was gathered; the error,
-// also in Result.Err, is a *QuorumError when too few thoughts succeeded, the
-// synthesis error (wrapped) when the synthesis failed, ctx's error when the
-// run was cancelled, or a *jessy.Error of KindInvalid for a bad request.
+// Run always returns a non-nil Result holding what was gathered, thoughts
+// included when the synthesis failed; the error, also in Result.Err, is a
+// *QuorumError when too few thoughts succeeded, the last synthesis target's
+// error (wrapped, "synthesis: ...") when the synthesis failed on every
+// target, ctx's cause when the run was cancelled or ran out of Timeout, or a
+// *jessy.Error of KindInvalid for a bad request.
 func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink) (*jessy.Result, error) {
 	if sink == nil {
 		sink = func(jessy.Event) {}
@@ -193,6 +214,12 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 	}
 	if err := cmpOr(e.validate(), e.validateSpeed()); err != nil {
 		return finish(err)
+	}
+	if e.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, e.Timeout,
+			&jessy.Error{Kind: jessy.KindTimeout, Message: fmt.Sprintf("run timed out after %s", e.Timeout)})
+		defer cancel()
 	}
 	if strings.TrimSpace(res.Question) == "" {
 		return finish(&jessy.Error{Kind: jessy.KindInvalid, Message: "the question is empty"})
@@ -229,21 +256,7 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		return finish(&QuorumError{Need: need, Got: len(ok), Total: len(res.Thoughts), Failures: failures})
 	}
 
-	sink(jessy.Event{Type: jessy.EventSynthesisStarted, Index: -1, Synthesis: &jessy.Call{Backend: e.Synthesizer.Backend, Model: e.Synthesizer.Model}})
-	req := jessy.ChatRequest{
-		Model:       e.Synthesizer.Model,
-		Messages:    e.Prompts.Synthesis(conv, ok, len(res.Thoughts)),
-		MaxTokens:   orDefault(e.SynthesisMaxTokens, DefaultSynthesisMaxTokens),
-		Temperature: e.Temperature,
-	}
-	res.Synthesis = e.call(ctx, e.Synthesizer, req, e.SynthesisTimeout, callHooks{
-		delta: func(d jessy.Delta) {
-			sink(jessy.Event{Type: jessy.EventSynthesisDelta, Index: -1, Text: d.Text, Reasoning: d.Reasoning})
-		},
-		retry: func(c jessy.Call, err error) {
-			sink(jessy.Event{Type: jessy.EventSynthesisRetry, Index: -1, Synthesis: &c, Err: err})
-		},
-	})
+	res.Synthesis = e.synthesize(ctx, conv, ok, len(res.Thoughts), sink)
 	res.Timings.Synthesis = res.Synthesis.Duration
 	if res.Synthesis.Status != jessy.StatusOK {
 		if ctx.Err() != nil {

@@ -26,7 +26,7 @@ func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.An
 		MaxTokens:   orDefault(e.MaxTokens, DefaultMaxTokens),
 		Temperature: e.Temperature,
 	}
-	th.Call = e.call(ctx, t, req, e.ThoughtTimeout, callHooks{
+	th.Call, _ = e.call(ctx, t, req, e.ThoughtTimeout, callHooks{
 		delta: func(d jessy.Delta) {
 			emit(jessy.Event{Type: jessy.EventThoughtDelta, Index: i, Text: d.Text, Reasoning: d.Reasoning})
 		},

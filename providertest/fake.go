@@ -74,6 +74,9 @@ func (f *Fake) Chat(ctx context.Context, req jessy.ChatRequest, fn func(jessy.De
 	if err := wait(r.Delay); err != nil {
 		return jessy.Usage{}, err
 	}
+	if r.Err != nil {
+		return jessy.Usage{}, r.Err
+	}
 	if r.Hang {
 		<-ctx.Done()
 		return jessy.Usage{}, ctx.Err()

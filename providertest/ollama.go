@@ -2,8 +2,6 @@ package providertest
 
 import (
 	"encoding/json"
-	"hash/fnv"
-	"math"
 	"net/http"
 	"slices"
 	"sync"
@@ -15,9 +13,6 @@ import (
 
 // OllamaVersion is what the fake Ollama answers on /api/version.
 const OllamaVersion = "0.11.4"
-
-// OllamaEmbedDims is the length of the fake Ollama's embedding vectors.
-const OllamaEmbedDims = 64
 
 // NewOllama starts a fake Ollama server that speaks Ollama's native API. It
 // is closed when t ends.
@@ -32,7 +27,7 @@ const OllamaEmbedDims = 64
 //     streams its chunks and then the line {"error": Message} in place of
 //     the done line, which is how Ollama reports a failure after the stream
 //     has begun.
-//   - /api/embed answers with deterministic vectors of OllamaEmbedDims
+//   - /api/embed answers with deterministic vectors of EmbedDims
 //     numbers: a signed, hashed bag of the input's words, normalised, so
 //     texts sharing words are close. Of the reply only Status, Message,
 //     Delay and Hang are used.
@@ -208,7 +203,7 @@ func (st *ollamaState) embed(s *Server, w http.ResponseWriter, r *http.Request) 
 	vecs := make([][]float64, len(inputs))
 	words := 0
 	for i, text := range inputs {
-		vecs[i] = OllamaEmbedding(text)
+		vecs[i] = Embedding(text)
 		words += len(jessy.Words(text))
 	}
 	ollamaJSON(w, http.StatusOK, map[string]any{
@@ -216,35 +211,6 @@ func (st *ollamaState) embed(s *Server, w http.ResponseWriter, r *http.Request) 
 		"embeddings":        vecs,
 		"prompt_eval_count": words,
 	})
-}
-
-// OllamaEmbedding is the fake Ollama's embedding of text: each word adds ±1 to one
-// of OllamaEmbedDims slots chosen by its hash, and the sum is scaled to unit
-// length. The same text always gives the same vector; a text without words
-// gives the zero vector.
-func OllamaEmbedding(text string) []float64 {
-	v := make([]float64, OllamaEmbedDims)
-	for _, word := range jessy.Words(text) {
-		h := fnv.New64a()
-		_, _ = h.Write([]byte(word))
-		sum := h.Sum64()
-		sign := 1.0
-		if sum>>63 == 1 {
-			sign = -1
-		}
-		v[sum%OllamaEmbedDims] += sign
-	}
-	var norm float64
-	for _, x := range v {
-		norm += x * x
-	}
-	if norm > 0 {
-		norm = math.Sqrt(norm)
-		for i := range v {
-			v[i] /= norm
-		}
-	}
-	return v
 }
 
 func (st *ollamaState) tags(w http.ResponseWriter, _ *http.Request) {

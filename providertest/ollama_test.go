@@ -133,10 +133,10 @@ func TestOllamaPsListsUsedModels(t *testing.T) {
 	}
 }
 
-func TestOllamaEmbedding(t *testing.T) {
-	a := OllamaEmbedding("The cat sat.")
-	if len(a) != OllamaEmbedDims {
-		t.Fatalf("len %d, want %d", len(a), OllamaEmbedDims)
+func TestEmbedding(t *testing.T) {
+	a := Embedding("The cat sat.")
+	if len(a) != EmbedDims {
+		t.Fatalf("len %d, want %d", len(a), EmbedDims)
 	}
 	var norm float64
 	for _, x := range a {
@@ -145,13 +145,13 @@ func TestOllamaEmbedding(t *testing.T) {
 	if math.Abs(norm-1) > 1e-9 {
 		t.Errorf("norm² = %v, want 1", norm)
 	}
-	b := OllamaEmbedding("the CAT sat")
+	b := Embedding("the CAT sat")
 	for i := range a {
 		if a[i] != b[i] {
 			t.Fatalf("case and punctuation changed the vector: %v vs %v", a, b)
 		}
 	}
-	for _, x := range OllamaEmbedding(" ... ") {
+	for _, x := range Embedding(" ... ") {
 		if x != 0 {
 			t.Fatal("a text without words should give the zero vector")
 		}

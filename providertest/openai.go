@@ -3,18 +3,13 @@ package providertest
 import (
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"io"
-	"math"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/jessy-llm/jessy"
 )
-
-// OpenAIEmbedDims is the length of the fake OpenAI server's embedding vectors.
-const OpenAIEmbedDims = 64
 
 // NewOpenAI starts a fake OpenAI-compatible server (the API of OpenAI, vLLM,
 // llama.cpp and Ollama's /v1) under the path prefix /v1, so a client's base
@@ -38,7 +33,7 @@ const OpenAIEmbedDims = 64
 //     first, so a client must place them by their index. A script makes the
 //     server refuse lists by answering Reply{Status: 400, ...} when
 //     len(req.Prompts) > 1 (vLLM takes lists; many servers refuse them).
-//   - POST /v1/embeddings answers deterministic vectors (OpenAIEmbedding).
+//   - POST /v1/embeddings answers deterministic vectors (Embedding).
 //   - GET /v1/models lists Reply.Chunks as model ids, or "fake-model" when
 //     there are none.
 //
@@ -267,7 +262,7 @@ func openaiEmbeddings(s *Server, w http.ResponseWriter, r *http.Request) {
 			data := make([]any, len(inputs))
 			words := 0
 			for i, text := range inputs {
-				data[i] = map[string]any{"object": "embedding", "index": i, "embedding": OpenAIEmbedding(text)}
+				data[i] = map[string]any{"object": "embedding", "index": i, "embedding": Embedding(text)}
 				words += len(jessy.Words(text))
 			}
 			return mustJSON(map[string]any{
@@ -320,35 +315,6 @@ func openaiErrorBody(status int, msg string) string {
 		typ, code = "requests", "rate_limit_exceeded"
 	}
 	return mustJSON(map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": nil, "code": code}})
-}
-
-// OpenAIEmbedding is the fake OpenAI server's embedding of text: each word
-// adds ±1 to one of OpenAIEmbedDims slots chosen by its hash, and the sum is
-// scaled to unit length. The same text always gives the same vector, texts
-// sharing words are close, and a text without words gives the zero vector.
-func OpenAIEmbedding(text string) []float64 {
-	v := make([]float64, OpenAIEmbedDims)
-	for _, word := range jessy.Words(text) {
-		h := fnv.New64a()
-		_, _ = h.Write([]byte(word))
-		sum := h.Sum64()
-		sign := 1.0
-		if sum>>63 == 1 {
-			sign = -1
-		}
-		v[sum%OpenAIEmbedDims] += sign
-	}
-	var norm float64
-	for _, x := range v {
-		norm += x * x
-	}
-	if norm > 0 {
-		norm = math.Sqrt(norm)
-		for i := range v {
-			v[i] /= norm
-		}
-	}
-	return v
 }
 
 // mustJSON marshals v, which the fakes build from plain maps and slices.

@@ -43,6 +43,11 @@ type Reply struct {
 	Malformed bool
 	// ContentType overrides the response's content type.
 	ContentType string
+	// Err, when set, is returned at once by the in-process Fake (after
+	// Delay), before any output, as a provider returns a transport failure
+	// such as a refused connection. Fake servers ignore it: close a Server,
+	// or dial a closed port, to refuse connections on the wire.
+	Err error
 }
 
 // Text is a Reply that streams text as word-sized chunks.

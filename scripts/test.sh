@@ -37,10 +37,22 @@ say "go vet"
 go vet -tags integration ./...
 
 say "unit and integration tests (race detector on)"
-go test -race -count=1 -tags integration -timeout 30m ./...
+log=$(mktemp)
+set +e
+go test -race -count=1 -tags integration -timeout 30m ./... 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -c '^ok ' "$log" || true)
+failed=$(grep -c '^FAIL' "$log" || true)
+rm -f "$log"
+if [[ $status != 0 ]]; then
+	echo "packages: $passed passed, $failed failed"
+	exit "$status"
+fi
 
 if [[ -x scripts/fuzz.sh ]]; then
 	say "fuzz targets"
 	scripts/fuzz.sh
 fi
 say "all tests passed"
+echo "packages: $passed passed, 0 failed"

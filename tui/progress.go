@@ -167,6 +167,8 @@ func (p *Progress) Handle(ev jessy.Event) {
 			p.st.bold.Render("synthesis"), ok, len(p.rows), target(ev.Synthesis.Backend, ev.Synthesis.Model))
 	case jessy.EventSynthesisRetry:
 		fmt.Fprintf(p.w, "synthesis attempt %d failed, retrying: %v\n", len(ev.Synthesis.Attempts), ev.Err)
+	case jessy.EventSynthesisFallback:
+		fmt.Fprintf(p.w, "synthesis failed: %v; fallback %s takes over\n", ev.Err, target(ev.Synthesis.Backend, ev.Synthesis.Model))
 	}
 }
 

@@ -88,3 +88,14 @@ func TestSummary(t *testing.T) {
 		}
 	}
 }
+
+func TestFallbackLine(t *testing.T) {
+	var b bytes.Buffer
+	p := New(&b, Options{})
+	p.Handle(jessy.Event{Type: jessy.EventSynthesisFallback, Index: -1, Err: errors.New("HTTP 500: boom"),
+		Synthesis: &jessy.Call{Backend: "local", Model: "qwen3:8b"}})
+	p.Close()
+	if want := "synthesis failed: HTTP 500: boom; fallback local/qwen3:8b takes over\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("output %q lacks %q", b.String(), want)
+	}
+}

@@ -24,8 +24,7 @@ func Thoughts(w io.Writer, thoughts []jessy.Thought) {
 
 // Answered is the count line of a run, e.g. "7 of 8 thoughts answered".
 func Answered(res *jessy.Result) string {
-	n, ok := len(res.Thoughts), res.Succeeded()
-	s := fmt.Sprintf("%d of %d thoughts answered", ok, n)
+	s := res.Tally()
 	var parts []string
 	for _, st := range []jessy.Status{jessy.StatusFailed, jessy.StatusCanceled, jessy.StatusSkipped} {
 		if c := count(res, st); c > 0 {

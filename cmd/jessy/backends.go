@@ -35,6 +35,9 @@ type settingsFlags struct {
 	timeout                      time.Duration
 	retries, minThoughts         int
 	batch                        bool
+	fallbacks                    []string
+	cooldown                     time.Duration
+	cooldownAfter                int
 }
 
 func (f *settingsFlags) register(fs *pflag.FlagSet) {
@@ -60,8 +63,14 @@ func (f *settingsFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.synthTimeout, "synthesis-timeout", 0, "deadline of the synthesis, retries included (0: none)")
 	fs.IntVar(&f.retries, "retries", config.DefaultRetries, "retries of a call that failed before any output, for errors a retry may fix")
 	fs.IntVar(&f.minThoughts, "min-thoughts", 1, "fewest successful thoughts the synthesis needs")
+	fs.StringArrayVar(&f.fallbacks, "fallback", nil, "fallback synthesizer, MODEL or BACKEND=MODEL, tried in order if the synthesis fails (repeatable)")
+	fs.DurationVar(&f.cooldown, "cooldown", engine.DefaultBreakerCooldown, "how long a backend that keeps failing is benched (0: never)")
+	fs.IntVar(&f.cooldownAfter, "cooldown-after", engine.DefaultBreakerThreshold, "failures in a row that bench a backend")
 	fs.BoolVar(&f.batch, "batch", false, "send all thoughts as one batched request (vLLM's /v1/completions); falls back when refused")
 }
+
+// pool returns the backend pool of the flags' cooldown policy.
+func (f *settingsFlags) pool() *backend.Pool { return backend.NewPoolWith(f.cooldownAfter, f.cooldown) }
 
 // overrides returns the config overrides of the flags the user gave.
 func (f *settingsFlags) overrides(fs *pflag.FlagSet) config.Overrides {
@@ -109,6 +118,9 @@ func (f *settingsFlags) overrides(fs *pflag.FlagSet) config.Overrides {
 	dur("timeout", f.timeout, &o.Timeout)
 	num("retries", f.retries, &o.Retries)
 	num("min-thoughts", f.minThoughts, &o.MinThoughts)
+	if fs.Changed("fallback") {
+		o.Fallbacks = f.fallbacks
+	}
 	return o
 }
 
@@ -135,7 +147,7 @@ func (f *settingsFlags) engine(fs *pflag.FlagSet, io stdio) (*engine.Engine, *co
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := backend.Build(s)
+	e, err := f.pool().Build(s)
 	if err != nil {
 		if jessy.KindOf(err) == jessy.KindAuth {
 			return nil, nil, usageError{err}

@@ -39,8 +39,8 @@ type catalog struct {
 // the backend's models.
 const listEvery = 30 * time.Second
 
-func newCatalog(ctx context.Context, file *config.File, profile string, getenv func(string) string, flags config.Overrides) (*catalog, error) {
-	c := &catalog{pool: backend.NewPool(), file: file, getenv: getenv, flags: flags, engines: map[string]*engine.Engine{}}
+func newCatalog(ctx context.Context, pool *backend.Pool, file *config.File, profile string, getenv func(string) string, flags config.Overrides) (*catalog, error) {
+	c := &catalog{pool: pool, file: file, getenv: getenv, flags: flags, engines: map[string]*engine.Engine{}}
 	s, err := config.Resolve(file, profile, getenv, flags)
 	if err != nil {
 		return nil, err

@@ -194,3 +194,30 @@ func TestInfoCommands(t *testing.T) {
 		t.Errorf("config: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// --fallback names a synthesizer that takes over when the synthesis fails
+// for good, and the report says it answered.
+func TestFallbackFlag(t *testing.T) {
+	s := providertest.NewOllama(t, func(_ int, req providertest.Request) providertest.Reply {
+		switch {
+		case !isSynthesis(req):
+			return okReply("insight")
+		case req.Model == "chair":
+			return providertest.Reply{Status: 400, Message: "chair refuses"}
+		default:
+			return okReply("answer by " + req.Model)
+		}
+	}, "m", "chair", "spare")
+	env := map[string]string{"OLLAMA_HOST": s.URL, "LLM_MODEL": "m"}
+	r := jessyRun(t, env, "", "--json", "--synthesis-model", "chair", "--fallback", "ollama=spare", "q?")
+	var rep jessy.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v: %s %s", err, r.stdout, r.stderr)
+	}
+	if r.code != exitOK || rep.Answer != "answer by spare" || rep.Synthesis.Model != "spare" {
+		t.Errorf("exit %d, answer %q by %s", r.code, rep.Answer, rep.Synthesis.Model)
+	}
+	if r = jessyRun(t, env, "", "--fallback", "nope=x", "q?"); r.code != exitUsage || !strings.Contains(r.stderr, "--fallback") {
+		t.Errorf("bad --fallback: exit %d %q", r.code, r.stderr)
+	}
+}

@@ -38,7 +38,7 @@ it gracefully: runs in flight get --shutdown-grace to finish.`,
 			if err != nil {
 				return err
 			}
-			cat, err := newCatalog(ctx, file, f.profile, io.getenv, f.overrides(cmd.Flags()))
+			cat, err := newCatalog(ctx, f.pool(), file, f.profile, io.getenv, f.overrides(cmd.Flags()))
 			if err != nil {
 				return err
 			}

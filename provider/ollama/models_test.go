@@ -38,7 +38,7 @@ func TestEmbed(t *testing.T) {
 		t.Fatalf("got %d vectors, want %d", len(vecs), len(in))
 	}
 	for i, v := range vecs {
-		if diff := cmp.Diff(providertest.OllamaEmbedding(in[i]), v, cmpopts.EquateApprox(0, 1e-6)); diff != "" {
+		if diff := cmp.Diff(providertest.Embedding(in[i]), v, cmpopts.EquateApprox(0, 1e-6)); diff != "" {
 			t.Errorf("vector %d is not the server's (float32), in order (-want +got):\n%s", i, diff)
 		}
 	}

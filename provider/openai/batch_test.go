@@ -97,7 +97,7 @@ func TestEmbed(t *testing.T) {
 		t.Fatalf("%d vectors for %d inputs", len(vecs), len(input))
 	}
 	for i, text := range input {
-		if !slices.Equal(vecs[i], providertest.OpenAIEmbedding(text)) {
+		if !slices.Equal(vecs[i], providertest.Embedding(text)) {
 			t.Errorf("vector %d is not the embedding of %q", i, text)
 		}
 	}

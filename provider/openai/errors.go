@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/provider/neterr"
 )
 
 // wrap turns err from an SDK call into a *jessy.Error. res is the response
@@ -36,52 +33,12 @@ func (p *Provider) wrap(ctx context.Context, err error, res *http.Response) erro
 	return p.transportError(err)
 }
 
-// ctxError is the error for a call ended by ctx: it wraps ctx.Err(), so
-// errors.Is(err, context.DeadlineExceeded) and context.Canceled hold.
-func (p *Provider) ctxError(ctx context.Context) error {
-	kind, msg := jessy.KindCanceled, "call canceled"
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		kind, msg = jessy.KindTimeout, "deadline exceeded"
-	}
-	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
-		msg += ": " + cause.Error()
-	}
-	return &jessy.Error{Kind: kind, Backend: p.backend, Message: msg, Err: ctx.Err()}
-}
+// ctxError is the error for a call ended by ctx.
+func (p *Provider) ctxError(ctx context.Context) error { return neterr.Canceled(ctx, p.backend) }
 
 // transportError sorts an error that came without a response.
 func (p *Provider) transportError(err error) error {
-	e := &jessy.Error{Kind: jessy.KindOther, Backend: p.backend, Err: err}
-	var ne net.Error
-	var ue *url.Error
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		e.Kind = jessy.KindUnreachable
-		e.Message = "cannot connect to " + address(err) + ": connection refused"
-		e.Hint = "is the server running? check the base URL"
-	case errors.As(err, &ne) && ne.Timeout():
-		e.Kind = jessy.KindTimeout
-	case errors.As(err, &ue):
-		// DNS failures, resets, a connection closed before the response.
-		e.Kind = jessy.KindUnreachable
-		e.Hint = "check the base URL and that the server is up"
-	}
-	return e
-}
-
-// address is the host:port a failed dial went to.
-func address(err error) string {
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Addr != nil {
-		return oe.Addr.String()
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			return u.Host
-		}
-	}
-	return "the server"
+	return neterr.Transport(p.backend, err, "is the server running? check the base URL")
 }
 
 // statusError is the error for an error status with body.

@@ -50,40 +50,35 @@ func (f *fan) commit(size int) bool {
 	return true
 }
 
-// startSynthesis begins a synthesis attempt from the successful thoughts
-// received so far. Its events and its end go to f.msgs.
-func (f *fan) startSynthesis(sink jessy.Sink) *specAttempt {
+// startSynthesis begins a synthesis attempt (with the engine's fallbacks)
+// from the successful thoughts received so far. Its events and its end go
+// to f.msgs; its deltas only once it has committed at its first token.
+func (f *fan) startSynthesis() *specAttempt {
 	e := f.e
 	ok := f.ok()
 	actx, cancel := context.WithCancelCause(f.ctx)
 	a := &specAttempt{size: len(ok), start: time.Now(), cancel: cancel}
-	sink(jessy.Event{Type: jessy.EventSynthesisStarted, Index: -1, Synthesis: &jessy.Call{Backend: e.Synthesizer.Backend, Model: e.Synthesizer.Model}})
-	req := jessy.ChatRequest{
-		Model:       e.Synthesizer.Model,
-		Messages:    e.Prompts.Synthesis(f.conv, ok, f.n),
-		MaxTokens:   orDefault(e.SynthesisMaxTokens, DefaultSynthesisMaxTokens),
-		Temperature: e.Temperature,
+	stale := false
+	sink := func(ev jessy.Event) {
+		if ev.Type == jessy.EventSynthesisDelta && !a.committed {
+			if stale || !f.commit(a.size) {
+				stale = true
+				cancel(errStale)
+				return
+			}
+			a.committed = true
+		}
+		f.msgs <- fanMsg{ev: ev}
 	}
 	f.wg.Go(func() {
 		defer cancel(nil)
-		c := e.call(actx, e.Synthesizer, req, e.SynthesisTimeout, callHooks{
-			delta: func(d jessy.Delta) {
-				if !a.committed {
-					if !f.commit(a.size) {
-						cancel(errStale)
-						return
-					}
-					a.committed = true
-				}
-				f.msgs <- fanMsg{ev: jessy.Event{Type: jessy.EventSynthesisDelta, Index: -1, Text: d.Text, Reasoning: d.Reasoning}}
-			},
-			retry: func(c jessy.Call, err error) {
-				f.msgs <- fanMsg{ev: jessy.Event{Type: jessy.EventSynthesisRetry, Index: -1, Synthesis: &c, Err: err}}
-			},
-		})
+		c := e.synthesize(actx, f.conv, ok, f.n, sink)
 		if !a.committed && c.Status == jessy.StatusOK {
-			// The answer ended without a delta the hook saw; it cannot be.
+			// An answer no delta reached the sink of cannot count.
 			c.Status, c.Err = jessy.StatusFailed, errStale
+		}
+		if stale {
+			c.Err = errStale
 		}
 		f.msgs <- fanMsg{synth: &synthEnd{attempt: a, call: c}}
 	})
@@ -128,12 +123,12 @@ func (e *Engine) runSpeculative(ctx context.Context, conv []jessy.Message, sink 
 			landed := m.done.Status == jessy.StatusOK && succeeded > e.Quorum
 			switch {
 			case cur == nil && (succeeded == e.Quorum || landed):
-				cur = f.startSynthesis(sink)
+				cur = f.startSynthesis()
 			case cur != nil && landed && !f.isClosed():
 				cur.cancel(errRestart)
-				cur = f.startSynthesis(sink)
+				cur = f.startSynthesis()
 			case cur == nil && remaining == 0 && succeeded >= need:
-				cur = f.startSynthesis(sink) // the quorum was never reached
+				cur = f.startSynthesis() // the quorum was never reached
 			}
 		default:
 			sink(m.ev)

@@ -127,7 +127,7 @@ func TestSpeculativeCancelStopsEverything(t *testing.T) {
 // must come from exactly the thoughts the result reports as succeeded.
 func TestSpeculativeRace(t *testing.T) {
 	outcomes := map[int]int{}
-	for range 40 {
+	for range 200 {
 		synctest.Test(t, func(t *testing.T) {
 			f := providertest.NewFake(script(func(i int) providertest.Reply {
 				switch i {

@@ -129,7 +129,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, sp *runSpec,
 			send(delta{Role: "assistant", Content: &empty})
 		}
 		switch ev.Type {
-		case jessy.EventThoughtDone, jessy.EventThoughtFailed:
+		case jessy.EventThoughtDone, jessy.EventThoughtFailed, jessy.EventThoughtCanceled:
 			if ev.Thought == nil {
 				return
 			}

@@ -71,9 +71,6 @@ func (m *metrics) request(route string, code int) {
 	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 }
 
-// eventThoughtCanceled is the terminal event of a thought cut off by the
-// run, which newer engines emit; it is handled like thought.failed.
-const eventThoughtCanceled jessy.EventType = "thought.canceled"
 
 // runObserver turns one run's events into metrics. Like the sink it sits
 // in, it is called from one goroutine.
@@ -117,13 +114,13 @@ func (o *runObserver) observe(ev jessy.Event) {
 		if ev.Thought != nil {
 			m.retries.WithLabelValues(ev.Thought.Backend, "thought").Inc()
 		}
-	case jessy.EventThoughtDone, jessy.EventThoughtFailed, eventThoughtCanceled:
+	case jessy.EventThoughtDone, jessy.EventThoughtFailed, jessy.EventThoughtCanceled:
 		o.closeCall(ev.Index)
 		if th := ev.Thought; th != nil {
 			outcome := "ok"
 			if ev.Type != jessy.EventThoughtDone {
 				outcome = "failed"
-				if ev.Type == eventThoughtCanceled || jessy.KindOf(th.Err) == jessy.KindCanceled || th.Status == jessy.StatusCanceled {
+				if ev.Type == jessy.EventThoughtCanceled || jessy.KindOf(th.Err) == jessy.KindCanceled || th.Status == jessy.StatusCanceled {
 					outcome = "canceled"
 				}
 			}

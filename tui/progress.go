@@ -145,7 +145,7 @@ func (p *Progress) Handle(ev jessy.Event) {
 			r.err = ev.Err
 			p.changed(ev.Index)
 		}
-	case jessy.EventThoughtDone, jessy.EventThoughtFailed:
+	case jessy.EventThoughtDone, jessy.EventThoughtFailed, jessy.EventThoughtCanceled:
 		if r := p.rows[ev.Index]; r != nil {
 			r.ended, r.duration, r.err = true, ev.Thought.Duration, ev.Thought.Err
 			r.state = string(ev.Thought.Status)

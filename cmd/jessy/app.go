@@ -136,5 +136,6 @@ Environment (flags win over it, and it wins over the config file):
 	root.AddCommand(newChatCmd(io))
 	root.AddCommand(newInfoCmds(io)...)
 	root.AddCommand(newServeCmd(io))
+	root.AddCommand(newBenchCmd(io))
 	return root
 }

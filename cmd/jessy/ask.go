@@ -108,7 +108,7 @@ func (a *askCmd) answer(ctx context.Context, eng runner, conv []jessy.Message) (
 			prog.Handle(ev)
 		}
 		switch ev.Type {
-		case jessy.EventThoughtDone, jessy.EventThoughtFailed:
+		case jessy.EventThoughtDone, jessy.EventThoughtFailed, jessy.EventThoughtCanceled:
 			thoughts = append(thoughts, *ev.Thought)
 		case jessy.EventSynthesisStarted:
 			if prog != nil {
@@ -125,6 +125,7 @@ func (a *askCmd) answer(ctx context.Context, eng runner, conv []jessy.Message) (
 		}
 	}
 	res, runErr := eng.Run(ctx, conv, sink)
+	a.f.saveAdaptive(func(w string) { fmt.Fprintf(errw, "jessy: warning: %s\n", w) })
 	if prog != nil {
 		prog.Close()
 	}

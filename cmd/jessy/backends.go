@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -28,7 +29,7 @@ type settingsFlags struct {
 	models                       []string
 	synthBackend, synthModel     string
 	sequential                   bool
-	thoughts, concurrency        int
+	thoughts, concurrency        string
 	maxTokens, synthMaxTokens    int
 	temperature                  float64
 	thoughtTimeout, synthTimeout time.Duration
@@ -38,6 +39,9 @@ type settingsFlags struct {
 	fallbacks                    []string
 	cooldown                     time.Duration
 	cooldownAfter                int
+	speed                        speedFlags
+	// adaptive is the auto-concurrency controller, loaded on first use.
+	adaptive *engine.Adaptive
 }
 
 func (f *settingsFlags) register(fs *pflag.FlagSet) {
@@ -53,8 +57,8 @@ func (f *settingsFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.synthBackend, "synthesis-backend", "", "backend of the synthesis")
 	fs.StringVar(&f.synthModel, "synthesis-model", "", "model of the synthesis")
 	fs.BoolVar(&f.sequential, "sequential", false, "think one angle after another, each seeing the earlier ones (the baseline)")
-	fs.IntVarP(&f.thoughts, "thoughts", "n", config.DefaultThoughts, "number of thoughts")
-	fs.IntVar(&f.concurrency, "concurrency", 0, "thoughts in flight at once (0: all of them)")
+	fs.StringVarP(&f.thoughts, "thoughts", "n", strconv.Itoa(config.DefaultThoughts), "number of thoughts, or auto (4 to 12, from the question)")
+	fs.StringVar(&f.concurrency, "concurrency", "auto", "thoughts in flight at once: a number (0: all of them), or auto (learned per backend and model)")
 	fs.IntVar(&f.maxTokens, "max-tokens", config.DefaultMaxTokens, "output cap per thought, in tokens")
 	fs.IntVar(&f.synthMaxTokens, "synthesis-max-tokens", config.DefaultSynthesisMaxTokens, "output cap of the answer, in tokens")
 	fs.Float64Var(&f.temperature, "temperature", 0, "sampling temperature (default: the model's)")
@@ -66,6 +70,7 @@ func (f *settingsFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.fallbacks, "fallback", nil, "fallback synthesizer, MODEL or BACKEND=MODEL, tried in order if the synthesis fails (repeatable)")
 	fs.DurationVar(&f.cooldown, "cooldown", engine.DefaultBreakerCooldown, "how long a backend that keeps failing is benched (0: never)")
 	fs.IntVar(&f.cooldownAfter, "cooldown-after", engine.DefaultBreakerThreshold, "failures in a row that bench a backend")
+	f.speed.register(fs)
 	fs.BoolVar(&f.batch, "batch", false, "send all thoughts as one batched request (vLLM's /v1/completions); falls back when refused")
 }
 
@@ -105,8 +110,12 @@ func (f *settingsFlags) overrides(fs *pflag.FlagSet) config.Overrides {
 		m := jessy.ModeSequential
 		o.Mode = &m
 	}
-	num("thoughts", f.thoughts, &o.Thoughts)
-	num("concurrency", f.concurrency, &o.Concurrency)
+	if n, ok := f.thoughtsN(); ok && fs.Changed("thoughts") {
+		o.Thoughts = &n
+	}
+	if n, ok := f.concurrencyN(); ok && fs.Changed("concurrency") {
+		o.Concurrency = &n
+	}
 	num("max-tokens", f.maxTokens, &o.MaxTokens)
 	num("synthesis-max-tokens", f.synthMaxTokens, &o.SynthesisMaxTokens)
 	if fs.Changed("temperature") {
@@ -129,6 +138,9 @@ func (f *settingsFlags) overrides(fs *pflag.FlagSet) config.Overrides {
 func (f *settingsFlags) settings(fs *pflag.FlagSet, getenv func(string) string, warn func(string)) (*config.Settings, error) {
 	file, err := config.Load(f.config)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.check(); err != nil {
 		return nil, err
 	}
 	s, err := config.Resolve(file, f.profile, getenv, f.overrides(fs))
@@ -155,5 +167,8 @@ func (f *settingsFlags) engine(fs *pflag.FlagSet, io stdio) (*engine.Engine, *co
 		return nil, nil, err
 	}
 	e.Batch = f.batch
+	if err := f.applySpeed(fs, e, s, func(w string) { fmt.Fprintf(io.err, "jessy: warning: %s\n", w) }); err != nil {
+		return nil, nil, err
+	}
 	return e, s, nil
 }

@@ -28,6 +28,8 @@ type catalog struct {
 	getenv   func(string) string
 	flags    config.Overrides
 	settings *config.Settings // the default
+	// tune sets the command line's run options on each engine built.
+	tune func(*engine.Engine, *config.Settings) error
 
 	mu       sync.Mutex
 	engines  map[string]*engine.Engine
@@ -39,14 +41,15 @@ type catalog struct {
 // the backend's models.
 const listEvery = 30 * time.Second
 
-func newCatalog(ctx context.Context, pool *backend.Pool, file *config.File, profile string, getenv func(string) string, flags config.Overrides) (*catalog, error) {
-	c := &catalog{pool: pool, file: file, getenv: getenv, flags: flags, engines: map[string]*engine.Engine{}}
+func newCatalog(ctx context.Context, pool *backend.Pool, file *config.File, profile string, getenv func(string) string,
+	flags config.Overrides, tune func(*engine.Engine, *config.Settings) error) (*catalog, error) {
+	c := &catalog{pool: pool, file: file, getenv: getenv, flags: flags, tune: tune, engines: map[string]*engine.Engine{}}
 	s, err := config.Resolve(file, profile, getenv, flags)
 	if err != nil {
 		return nil, err
 	}
 	c.settings = s
-	def, err := c.pool.Build(s)
+	def, err := c.build(s)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +59,7 @@ func newCatalog(ctx context.Context, pool *backend.Pool, file *config.File, prof
 		if err != nil {
 			return nil, fmt.Errorf("profile %s: %w", name, err)
 		}
-		if c.engines[name], err = c.pool.Build(ps); err != nil {
+		if c.engines[name], err = c.build(ps); err != nil {
 			return nil, fmt.Errorf("profile %s: %w", name, err)
 		}
 	}
@@ -104,11 +107,26 @@ func (c *catalog) Engine(model string) (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := c.pool.Build(s)
+	e, err := c.build(s)
 	if err != nil {
 		return nil, err
 	}
 	c.engines[model] = e
+	return e, nil
+}
+
+// build makes the engine of s from the pool, with the command line's
+// options.
+func (c *catalog) build(s *config.Settings) (*engine.Engine, error) {
+	e, err := c.pool.Build(s)
+	if err != nil {
+		return nil, err
+	}
+	if c.tune != nil {
+		if err := c.tune(e, s); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jessy-llm/jessy/backend"
 	"github.com/jessy-llm/jessy/config"
+	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/server"
 )
 
@@ -38,7 +39,14 @@ it gracefully: runs in flight get --shutdown-grace to finish.`,
 			if err != nil {
 				return err
 			}
-			cat, err := newCatalog(ctx, f.pool(), file, f.profile, io.getenv, f.overrides(cmd.Flags()))
+			if err := f.check(); err != nil {
+				return err
+			}
+			tune := func(e *engine.Engine, s *config.Settings) error {
+				e.Batch = f.batch
+				return f.applySpeed(cmd.Flags(), e, s, warn)
+			}
+			cat, err := newCatalog(ctx, f.pool(), file, f.profile, io.getenv, f.overrides(cmd.Flags()), tune)
 			if err != nil {
 				return err
 			}
@@ -66,7 +74,9 @@ it gracefully: runs in flight get --shutdown-grace to finish.`,
 			}
 			fmt.Fprintf(io.err, "jessy serve: listening on http://%s/v1 (model %q and %d more)\n",
 				ln.Addr(), defaultModel, len(cat.Models())-1)
-			return srv.Serve(ctx, ln)
+			err = srv.Serve(ctx, ln)
+			f.saveAdaptive(warn)
+			return err
 		},
 	}
 	fs := cmd.Flags()

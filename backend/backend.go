@@ -154,4 +154,3 @@ func Options(run config.Run) engine.Options {
 		Retry:              retry,
 	}
 }
-

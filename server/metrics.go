@@ -71,7 +71,6 @@ func (m *metrics) request(route string, code int) {
 	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 }
 
-
 // runObserver turns one run's events into metrics. Like the sink it sits
 // in, it is called from one goroutine.
 type runObserver struct {

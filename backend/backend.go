@@ -47,7 +47,7 @@ func Open(b *config.Backend) (jessy.Provider, error) {
 //
 // Build makes no request. It fails with s.Ready's error, or with a
 // provider's constructor error. The Engine may serve concurrent runs; the
-// run's overall deadline, s.Run.Timeout, is the caller's to apply to ctx.
+// Engine's Options.Timeout is s.Run.Timeout, the run's overall deadline.
 func Build(s *config.Settings) (*engine.Engine, error) {
 	return NewPool().Build(s)
 }
@@ -150,6 +150,7 @@ func Options(run config.Run) engine.Options {
 		Temperature:        run.Temperature,
 		ThoughtTimeout:     run.ThoughtTimeout,
 		SynthesisTimeout:   run.SynthesisTimeout,
+		Timeout:            run.Timeout,
 		MinThoughts:        run.MinThoughts,
 		Retry:              retry,
 	}

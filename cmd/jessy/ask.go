@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -27,8 +26,6 @@ type askCmd struct {
 	io    stdio
 	f     askFlags
 	flags *pflag.FlagSet
-	// timeout is the resolved deadline of each run; 0 means none.
-	timeout time.Duration
 }
 
 func newAskCmd(io stdio) *askCmd {
@@ -43,12 +40,8 @@ func newAskCmd(io stdio) *askCmd {
 
 // build resolves the settings and builds the engine of the command's runs.
 func (a *askCmd) build(fs *pflag.FlagSet) (*engine.Engine, error) {
-	e, s, err := a.f.engine(fs, a.io)
-	if err != nil {
-		return nil, err
-	}
-	a.timeout = s.Run.Timeout
-	return e, nil
+	e, _, err := a.f.engine(fs, a.io)
+	return e, err
 }
 
 // question reads the question from args, or from stdin when there are none.
@@ -91,11 +84,6 @@ type runner interface {
 // stderr, the answer streamed to stdout (or the JSON report). A failed run
 // returns runFailed after its error was printed.
 func (a *askCmd) answer(ctx context.Context, eng runner, conv []jessy.Message) (*jessy.Result, error) {
-	if a.timeout > 0 {
-		var cancel func()
-		ctx, cancel = contextWithTimeout(ctx, a.timeout)
-		defer cancel()
-	}
 	out, errw := a.io.out, a.io.err
 	var prog *tui.Progress
 	if !a.f.quiet {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -13,10 +12,6 @@ import (
 	"github.com/jessy-llm/jessy/config"
 	"github.com/jessy-llm/jessy/engine"
 )
-
-func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, d, &jessy.Error{Kind: jessy.KindTimeout, Message: "the run timed out after " + d.String()})
-}
 
 // settingsFlags are the flags that choose backends and shape runs; every
 // command that talks to a backend has them.

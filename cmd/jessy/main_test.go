@@ -291,3 +291,18 @@ func TestFailedThoughtsReported(t *testing.T) {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
 }
+
+func TestRunTimeoutFlag(t *testing.T) {
+	s, env := fakeOllama(t, func(int) providertest.Reply { return providertest.Reply{Hang: true} }, okReply("y"))
+	start := time.Now()
+	r := jessyRun(t, env, "", "--timeout", "300ms", "q?")
+	if r.code != exitFailed || !strings.Contains(r.stderr, "run timed out after 300ms") {
+		t.Errorf("exit %d stderr:\n%s", r.code, r.stderr)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if !s.WaitIdle(5 * time.Second) {
+		t.Error("calls left in flight after the run timed out")
+	}
+}

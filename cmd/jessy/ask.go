@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -121,9 +120,7 @@ func (a *askCmd) answer(ctx context.Context, eng runner, conv []jessy.Message) (
 		fmt.Fprintln(out)
 	}
 	if a.f.jsonOut {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res.Report()); err != nil {
+		if err := writeJSON(out, res.Report()); err != nil {
 			return res, err
 		}
 	} else if res.Synthesis.Status == jessy.StatusFailed && !a.f.showThoughts {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/providertest"
@@ -46,7 +47,11 @@ func TestQuorumFlagCutsStragglers(t *testing.T) {
 }
 
 func TestThoughtsAndConcurrencyFlags(t *testing.T) {
-	s, env := fakeOllama(t, func(int) providertest.Reply { return okReply("x") }, okReply("y"))
+	s, env := fakeOllama(t, func(int) providertest.Reply {
+		r := okReply("x")
+		r.Delay = 30 * time.Millisecond // so that calls overlap
+		return r
+	}, okReply("y"))
 	rep := report(t, jessyRun(t, env, "", "--json", "--thoughts", "auto", "--concurrency", "2",
 		"Compare three databases for a small team, and explain the costs, the risks and the migration steps."))
 	if n := len(rep.Thoughts); n < 4 || n > 12 {

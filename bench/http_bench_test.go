@@ -77,8 +77,9 @@ func medianOf(ds []time.Duration) time.Duration {
 // (ms-added-provider), by provider and engine (ms-added-engine), and by the
 // engine alone (ms-engine-over-provider), and by the engine over a minimal
 // client of net/http and encoding/json (ms-added-engine-raw-client), which
-// tells the engine's cost from that of Ollama's api package (it allocates
-// a 512 KB line buffer per stream). Target: at most 0.5 ms.
+// tells the engine's cost from the provider's (whose /api/chat went through
+// Ollama's api.Client until that was found to allocate an 8 MB line buffer
+// per stream). Target: at most 0.5 ms.
 //
 //	go test -run '^$' -bench HTTPAddedLatency -count 1 ./bench/
 func BenchmarkHTTPAddedLatency(b *testing.B) {

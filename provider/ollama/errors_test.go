@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -245,6 +246,69 @@ func TestChatDeadline(t *testing.T) {
 			}
 			if !srv.WaitIdle(2 * time.Second) {
 				t.Error("the server still has the call in flight")
+			}
+		})
+	}
+}
+
+// rawServer answers every request with status and body, as given.
+func rawServer(t *testing.T, status int, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestChatLongLines(t *testing.T) {
+	// The line buffer starts small and grows as far as Ollama's own client
+	// allows (8 MB); a longer line is a protocol error, not a hang or a
+	// bare bufio error.
+	chunk := func(content string) string {
+		return `{"model":"m","message":{"role":"assistant","content":"` + content + `"},"done":false}` + "\n"
+	}
+	const doneLine = `{"model":"m","message":{"role":"assistant","content":""},"done":true,"prompt_eval_count":1,"eval_count":2}` + "\n"
+	long := strings.Repeat("x", 1<<20)
+	url := rawServer(t, 200, chunk("a")+chunk(long)+doneLine)
+	var rec recorder
+	usage, err := newProvider(t, url).Chat(context.Background(), ask("hi"), rec.fn)
+	if err != nil || rec.text() != "a"+long || usage.CompletionTokens != 2 {
+		t.Errorf("1 MB line: %d bytes of text, usage %+v, err %v", len(rec.text()), usage, err)
+	}
+
+	url = rawServer(t, 200, chunk("a")+chunk(strings.Repeat("x", maxLine))+doneLine)
+	rec = recorder{}
+	_, err = newProvider(t, url).Chat(context.Background(), ask("hi"), rec.fn)
+	checkError(t, err, jessy.KindProtocol, "ollama at "+url)
+	if !strings.Contains(err.Error(), "longer than 8 MB") {
+		t.Errorf("err = %v, want it to say the line is too long", err)
+	}
+	if rec.text() != "a" {
+		t.Errorf("text = %q, want the piece before the long line", rec.text())
+	}
+}
+
+func TestChatStatusBodies(t *testing.T) {
+	tests := []struct {
+		name, body  string
+		status      int
+		kind        jessy.Kind
+		wantMessage string
+	}{
+		{"empty body", "", 503, jessy.KindOverloaded, "Service Unavailable"},
+		{"plain text", "upstream connect error\n", 502, jessy.KindServer, "upstream connect error"},
+		{"JSON error", `{"error":"no key"}` + "\n", 401, jessy.KindAuth, "no key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := rawServer(t, tt.status, tt.body)
+			_, err := newProvider(t, url).Chat(context.Background(), ask("hi"), func(jessy.Delta) error { return nil })
+			checkError(t, err, tt.kind, "ollama at "+url)
+			if je := asError(t, err); je.Status != tt.status || je.Message != tt.wantMessage {
+				t.Errorf("status %d message %q, want %d %q", je.Status, je.Message, tt.status, tt.wantMessage)
 			}
 		})
 	}

@@ -28,7 +28,7 @@ func (p *Provider) Embed(ctx context.Context, model string, input []string) ([][
 		KeepAlive: p.keepAlive,
 	})
 	if err != nil {
-		return nil, p.classify(ctx, err, x, model, false)
+		return nil, p.classify(ctx, err, x, model)
 	}
 	if len(resp.Embeddings) != len(input) {
 		return nil, &jessy.Error{
@@ -54,7 +54,7 @@ func (p *Provider) Models(ctx context.Context) ([]jessy.ModelInfo, error) {
 	x := &exchange{}
 	list, err := p.client.List(withExchange(ctx, x))
 	if err != nil {
-		return nil, p.classify(ctx, err, x, "", false)
+		return nil, p.classify(ctx, err, x, "")
 	}
 	running, err := p.Running(ctx)
 	if err != nil {
@@ -89,7 +89,7 @@ func (p *Provider) Running(ctx context.Context) ([]RunningModel, error) {
 	x := &exchange{}
 	ps, err := p.client.ListRunning(withExchange(ctx, x))
 	if err != nil {
-		return nil, p.classify(ctx, err, x, "", false)
+		return nil, p.classify(ctx, err, x, "")
 	}
 	out := make([]RunningModel, 0, len(ps.Models))
 	for _, m := range ps.Models {
@@ -111,7 +111,7 @@ func (p *Provider) Version(ctx context.Context) (string, error) {
 	x := &exchange{}
 	v, err := p.client.Version(withExchange(ctx, x))
 	if err != nil {
-		return "", p.classify(ctx, err, x, "", false)
+		return "", p.classify(ctx, err, x, "")
 	}
 	return v, nil
 }

@@ -1,6 +1,7 @@
 // Package ollama is Jessy's backend for Ollama's native API (/api/chat,
 // /api/embed, /api/tags, /api/ps, /api/version), built on Ollama's own Go
-// client. Ollama's types stay inside this package.
+// client and wire types; /api/chat's stream is read by the package itself
+// (see chat.go). Ollama's types stay inside this package.
 package ollama
 
 import (
@@ -42,7 +43,11 @@ type Config struct {
 
 // Provider talks to one Ollama server. It is safe for concurrent use.
 type Provider struct {
-	client    *api.Client
+	client *api.Client
+	// http sends /api/chat; client's transport is its own wrapped in an
+	// observer.
+	http      *http.Client
+	base      *url.URL
 	host      string
 	backend   string
 	keepAlive *api.Duration
@@ -73,14 +78,16 @@ func New(cfg Config) (*Provider, error) {
 		c := *cfg.HTTPClient
 		hc = &c
 	}
-	rt := hc.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
+	obs := *hc
+	if obs.Transport == nil {
+		obs.Transport = http.DefaultTransport
 	}
-	hc.Transport = observer{base: rt}
+	obs.Transport = observer{base: obs.Transport}
 
 	p := &Provider{
-		client:  api.NewClient(base, hc),
+		client:  api.NewClient(base, &obs),
+		http:    hc,
+		base:    base,
 		host:    base.String(),
 		backend: "ollama at " + base.String(),
 		numCtx:  cfg.NumCtx,
@@ -168,10 +175,9 @@ func (p *Provider) Chat(ctx context.Context, req jessy.ChatRequest, fn func(jess
 		Options:   opts,
 	}
 
-	x := &exchange{watchLines: true}
 	var done bool
 	var fnErr error
-	err := p.client.Chat(withExchange(ctx, x), areq, func(r api.ChatResponse) error {
+	err := p.stream(ctx, areq, func(r api.ChatResponse) error {
 		d := jessy.Delta{Text: r.Message.Content, Reasoning: r.Message.Thinking}
 		if d.Text != "" || d.Reasoning != "" {
 			if err := fn(d); err != nil {
@@ -188,11 +194,11 @@ func (p *Provider) Chat(ctx context.Context, req jessy.ChatRequest, fn func(jess
 	switch {
 	case fnErr != nil:
 		return usage, fnErr
+	case err != nil && ctx.Err() != nil:
+		return usage, p.ctxError(ctx)
 	case err != nil:
-		return usage, p.classify(ctx, err, x, req.Model, true)
+		return usage, err
 	case !done:
-		// The api client returns nil when the body ends cleanly, whether or
-		// not the done line came.
 		return usage, &jessy.Error{Kind: jessy.KindProtocol, Backend: p.backend, Message: "stream ended before done"}
 	}
 	return usage, nil

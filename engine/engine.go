@@ -135,10 +135,11 @@ func (e *Engine) validate() error {
 	if len(e.Thinkers) == 0 {
 		return &jessy.Error{Kind: jessy.KindInvalid, Message: "engine has no thinker target"}
 	}
-	targets := append(append(append([]Target(nil), e.Thinkers...), e.Synthesizer), e.Fallbacks...)
-	for _, t := range targets {
-		if t.Provider == nil {
-			return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("target %q has no provider", t.Backend)}
+	for _, targets := range [][]Target{e.Thinkers, {e.Synthesizer}, e.Fallbacks} {
+		for _, t := range targets {
+			if t.Provider == nil {
+				return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("target %q has no provider", t.Backend)}
+			}
 		}
 	}
 	if e.Thoughts < 0 || e.Concurrency < 0 || e.MinThoughts < 0 || e.Retry.Retries < 0 {
@@ -242,7 +243,7 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		return finish(context.Cause(ctx))
 	}
 
-	var ok []jessy.Thought
+	ok := make([]jessy.Thought, 0, len(res.Thoughts))
 	var failures []error
 	for _, t := range res.Thoughts {
 		switch t.Status {

@@ -45,8 +45,11 @@ type fan struct {
 	closed   bool // no thought is admitted any more
 	admitted int  // successful thoughts admitted
 
-	msgs     chan fanMsg
-	wg       sync.WaitGroup
+	msgs chan fanMsg
+	wg   sync.WaitGroup
+	// out[i] is written by thought i's goroutine, which then sends it on
+	// msgs; thoughts[i] is the copy the reader records once it arrives.
+	out      []jessy.Thought
 	thoughts []jessy.Thought
 }
 
@@ -66,7 +69,7 @@ func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, sp *jessy.Spe
 	n := e.thoughts()
 	f := &fan{
 		e: e, conv: conv, n: n, angles: e.Prompts.AnglesFor(n), start: time.Now(), sp: sp, ctx: ctx,
-		msgs: make(chan fanMsg, 4*n), thoughts: make([]jessy.Thought, n),
+		msgs: make(chan fanMsg, 4*n), out: make([]jessy.Thought, n), thoughts: make([]jessy.Thought, n),
 	}
 	f.cutCtx, f.cut = context.WithCancelCause(ctx)
 	f.pools = make([]chan struct{}, len(e.Thinkers))
@@ -113,34 +116,47 @@ func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, sp *jessy.Spe
 
 // launch starts one goroutine per thought.
 func (f *fan) launch() {
+	f.wg.Add(f.n)
 	for i := range f.n {
-		f.wg.Go(func() {
-			th, slot := f.runThought(i)
-			f.msgs <- fanMsg{done: &th, slot: slot}
-		})
+		go f.thought(i)
 	}
+}
+
+// thought is the goroutine of thought i: it makes the thought in out[i] and
+// sends it.
+func (f *fan) thought(i int) {
+	defer f.wg.Done()
+	th := &f.out[i]
+	slot := f.runThought(i, th)
+	f.msgs <- fanMsg{done: th, slot: slot}
 }
 
 func (f *fan) emit(ev jessy.Event) { f.msgs <- fanMsg{ev: ev} }
 
-// runThought waits for a slot and makes thought i, unless the run cut it
-// off first. It returns the pool whose slot it holds, nil when it holds
-// none.
-func (f *fan) runThought(i int) (jessy.Thought, chan struct{}) {
+// runThought waits for a slot and makes thought i into th, unless the run
+// cut it off first. It returns the pool whose slot it holds, nil when it
+// holds none.
+func (f *fan) runThought(i int, th *jessy.Thought) chan struct{} {
 	pool := f.pools[i%len(f.pools)]
 	select {
 	case pool <- struct{}{}:
-	case <-f.cutCtx.Done():
-		pool = nil
+	default:
+		// No free slot: wait for one, or for the run to cut the thought off.
+		select {
+		case pool <- struct{}{}:
+		case <-f.cutCtx.Done():
+			pool = nil
+		}
 	}
 	if f.cutCtx.Err() != nil {
-		th := notStarted(f.e, f.angles[i], i, context.Cause(f.cutCtx))
+		*th = notStarted(f.e, f.angles[i], i, context.Cause(f.cutCtx))
 		if f.ctx.Err() == nil {
 			th.Status, th.Err = jessy.StatusSkipped, nil
 		}
-		return th, pool
+		return pool
 	}
-	return f.e.think(f.cutCtx, f.conv, f.angles[i], i, f.n, nil, f.emit, f.settle), pool
+	f.e.think(f.cutCtx, f.conv, f.angles[i], i, f.n, nil, f.emit, f.settle, th)
+	return pool
 }
 
 // free gives back the slot a finished thought held.

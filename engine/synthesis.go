@@ -36,7 +36,8 @@ func (e *Engine) synthesize(ctx context.Context, conv []jessy.Message, ok []jess
 			MaxTokens:   orDefault(e.SynthesisMaxTokens, DefaultSynthesisMaxTokens),
 			Temperature: e.Temperature,
 		}
-		c, streamed := e.call(ctx, t, req, e.SynthesisTimeout, hooks)
+		var c jessy.Call
+		streamed := e.call(ctx, t, req, e.SynthesisTimeout, hooks, &c)
 		all = merge(prior, c, start)
 		if c.Status == jessy.StatusOK || streamed || ctx.Err() != nil ||
 			jessy.KindOf(c.Err) == jessy.KindCanceled || k == len(targets)-1 {

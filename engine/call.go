@@ -14,9 +14,10 @@ import (
 type callHooks struct {
 	// delta receives each piece of streamed output.
 	delta func(jessy.Delta)
-	// retry is told of a failed attempt that will be retried; c is the call
-	// so far, its last attempt the failed one.
-	retry func(c jessy.Call, err error)
+	// retry is told of a failed attempt that will be retried; c is a copy
+	// of the call so far, its last attempt the failed one, that the hook
+	// may keep.
+	retry func(c *jessy.Call, err error)
 }
 
 // call makes one model call to t with the run's retry policy, within
@@ -31,7 +32,8 @@ type callHooks struct {
 // fails with a *jessy.Error of KindTimeout,
 // "timed out after <timeout>"; one whose ctx ends fails with ctx's cause.
 func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, timeout time.Duration, hooks callHooks, c *jessy.Call) bool {
-	*c = jessy.Call{Backend: t.Backend, Model: t.Model, Start: time.Now()}
+	*c = jessy.Call{}
+	c.Backend, c.Model, c.Start = t.Backend, t.Model, time.Now()
 	outer := ctx
 	if timeout > 0 {
 		var cancel context.CancelFunc
@@ -40,9 +42,15 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 		defer cancel()
 	}
 	out := &output{c: c, delta: hooks.delta}
+	add := out.add
 	for attempt := 0; ; attempt++ {
 		a := jessy.Attempt{Start: time.Now(), Backend: t.Backend, Model: t.Model}
-		usage, err := e.attempt(ctx, outer, t, req, out.add)
+		var usage jessy.Usage
+		err := guard(ctx, outer, t, func(ctx context.Context) error {
+			var err error
+			usage, err = t.Provider.Chat(ctx, req, add)
+			return err
+		})
 		a.Duration = time.Since(a.Start)
 		c.Usage = c.Usage.Add(usage)
 		if err == nil && strings.TrimSpace(out.text.String()) == "" {
@@ -68,7 +76,7 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 			snap := *c
 			snap.Attempts = append([]jessy.Attempt(nil), c.Attempts...)
 			snap.Duration = time.Since(c.Start)
-			hooks.retry(snap, err)
+			hooks.retry(&snap, err)
 		}
 		if !sleep(ctx, d.wait) {
 			c.Status, c.Err = jessy.StatusFailed, context.Cause(ctx)
@@ -109,17 +117,6 @@ func (o *output) add(d jessy.Delta) error {
 		o.delta(d)
 	}
 	return nil
-}
-
-// attempt makes one try of a chat call through guard.
-func (e *Engine) attempt(ctx, outer context.Context, t Target, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
-	var usage jessy.Usage
-	err := guard(ctx, outer, t, func(ctx context.Context) error {
-		var err error
-		usage, err = t.Provider.Chat(ctx, req, fn)
-		return err
-	})
-	return usage, err
 }
 
 // guard runs do, one request to t's backend: it asks t's breaker first,

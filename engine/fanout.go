@@ -149,14 +149,20 @@ func (f *fan) runThought(i int, th *jessy.Thought) chan struct{} {
 		}
 	}
 	if f.cutCtx.Err() != nil {
-		*th = notStarted(f.e, f.angles[i], i, context.Cause(f.cutCtx))
-		if f.ctx.Err() == nil {
-			th.Status, th.Err = jessy.StatusSkipped, nil
-		}
+		f.notStarted(i, th)
 		return pool
 	}
 	f.e.think(f.cutCtx, f.conv, f.angles[i], i, f.n, nil, f.emit, f.settle, th)
 	return pool
+}
+
+// notStarted records thought i, cut off before it started, in th: skipped
+// when the run cut it off, failed when the run's context ended.
+func (f *fan) notStarted(i int, th *jessy.Thought) {
+	*th = notStarted(f.e, f.angles[i], i, context.Cause(f.cutCtx))
+	if f.ctx.Err() == nil {
+		th.Status, th.Err = jessy.StatusSkipped, nil
+	}
 }
 
 // free gives back the slot a finished thought held.

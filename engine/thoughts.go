@@ -12,9 +12,10 @@ import (
 // finished thought (its status above all) before its last event is sent.
 func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.Angle, i, n int, earlier []jessy.Thought, emit func(jessy.Event), settle func(*jessy.Thought), th *jessy.Thought) {
 	t := e.Thinkers[i%len(e.Thinkers)]
-	*th = jessy.Thought{Index: i, Phase: angle.Phase, Angle: angle.Question}
+	*th = jessy.Thought{}
+	th.Index, th.Phase, th.Angle = i, angle.Phase, angle.Question
 	th.Backend, th.Model = t.Backend, t.Model
-	emit(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(*th)})
+	emit(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(th)})
 	req := jessy.ChatRequest{
 		Model:       t.Model,
 		Messages:    e.Prompts.Thought(conv, angle, i, n, earlier),
@@ -25,9 +26,9 @@ func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.An
 		delta: func(d jessy.Delta) {
 			emit(jessy.Event{Type: jessy.EventThoughtDelta, Index: i, Text: d.Text, Reasoning: d.Reasoning})
 		},
-		retry: func(c jessy.Call, err error) {
+		retry: func(c *jessy.Call, err error) {
 			s := *th
-			s.Call = c
+			s.Call = *c
 			emit(jessy.Event{Type: jessy.EventThoughtRetry, Index: i, Thought: &s, Err: err})
 		},
 	}, &th.Call)
@@ -45,7 +46,7 @@ func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.An
 	if th.Status != jessy.StatusOK {
 		err = th.Err
 	}
-	emit(jessy.Event{Type: typ, Index: i, Thought: snapshotThought(*th), Err: err})
+	emit(jessy.Event{Type: typ, Index: i, Thought: snapshotThought(th), Err: err})
 }
 
 // notStarted is the record of a thought that never got a slot.

@@ -53,8 +53,8 @@ type fan struct {
 	thoughts []jessy.Thought
 }
 
-// fanMsg is a thought event, a finished thought, or a finished synthesis
-// attempt.
+// fanMsg is a thought event, a finished thought with its last event (if it
+// started), or a finished synthesis attempt.
 type fanMsg struct {
 	ev    jessy.Event
 	done  *jessy.Thought
@@ -123,20 +123,24 @@ func (f *fan) launch() {
 }
 
 // thought is the goroutine of thought i: it makes the thought in out[i] and
-// sends it.
+// sends it with its last event.
 func (f *fan) thought(i int) {
 	defer f.wg.Done()
 	th := &f.out[i]
-	slot := f.runThought(i, th)
-	f.msgs <- fanMsg{done: th, slot: slot}
+	slot, started := f.runThought(i, th)
+	m := fanMsg{done: th, slot: slot}
+	if started {
+		m.ev = lastEvent(th)
+	}
+	f.msgs <- m
 }
 
 func (f *fan) emit(ev jessy.Event) { f.msgs <- fanMsg{ev: ev} }
 
 // runThought waits for a slot and makes thought i into th, unless the run
 // cut it off first. It returns the pool whose slot it holds, nil when it
-// holds none.
-func (f *fan) runThought(i int, th *jessy.Thought) chan struct{} {
+// holds none, and whether the thought started.
+func (f *fan) runThought(i int, th *jessy.Thought) (chan struct{}, bool) {
 	pool := f.pools[i%len(f.pools)]
 	select {
 	case pool <- struct{}{}:
@@ -150,10 +154,17 @@ func (f *fan) runThought(i int, th *jessy.Thought) chan struct{} {
 	}
 	if f.cutCtx.Err() != nil {
 		f.notStarted(i, th)
-		return pool
+		return pool, false
 	}
 	f.e.think(f.cutCtx, f.conv, f.angles[i], i, f.n, nil, f.emit, f.settle, th)
-	return pool
+	return pool, true
+}
+
+// deliver sends a message's event, if it has one, to sink.
+func (m *fanMsg) deliver(sink jessy.Sink) {
+	if m.ev.Type != "" {
+		sink(m.ev)
+	}
 }
 
 // notStarted records thought i, cut off before it started, in th: skipped
@@ -338,8 +349,8 @@ func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, sink jes
 	for remaining := f.n; remaining > 0; {
 		select {
 		case m := <-f.msgs:
+			m.deliver(sink)
 			if m.done == nil {
-				sink(m.ev)
 				continue
 			}
 			remaining--

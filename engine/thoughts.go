@@ -8,8 +8,9 @@ import (
 )
 
 // think makes thought i of n from angle with the given earlier thoughts
-// into th, and sends its events to emit. settle, when set, may change the
-// finished thought (its status above all) before its last event is sent.
+// into th. It sends its events to emit but for the last one, which the
+// caller sends (see lastEvent). settle, when set, may change the finished
+// thought (its status above all) before then.
 func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.Angle, i, n int, earlier []jessy.Thought, emit func(jessy.Event), settle func(*jessy.Thought), th *jessy.Thought) {
 	t := e.Thinkers[i%len(e.Thinkers)]
 	*th = jessy.Thought{}
@@ -35,6 +36,11 @@ func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.An
 	if settle != nil {
 		settle(th)
 	}
+}
+
+// lastEvent is the last event of thought th, which started and finished:
+// thought.done, thought.canceled or thought.failed.
+func lastEvent(th *jessy.Thought) jessy.Event {
 	typ := jessy.EventThoughtFailed
 	switch th.Status {
 	case jessy.StatusOK:
@@ -46,7 +52,7 @@ func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.An
 	if th.Status != jessy.StatusOK {
 		err = th.Err
 	}
-	emit(jessy.Event{Type: typ, Index: i, Thought: snapshotThought(th), Err: err})
+	return jessy.Event{Type: typ, Index: th.Index, Thought: snapshotThought(th), Err: err}
 }
 
 // notStarted is the record of a thought that never got a slot.
@@ -76,6 +82,7 @@ func (e *Engine) runSequential(ctx context.Context, conv []jessy.Message, sink j
 		}
 		var th jessy.Thought
 		e.think(ctx, conv, angles[i], i, n, ok, sink, nil, &th)
+		sink(lastEvent(&th))
 		thoughts = append(thoughts, th)
 		if th.Status != jessy.StatusOK {
 			continue

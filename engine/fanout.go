@@ -46,6 +46,8 @@ type fan struct {
 	admitted int  // successful thoughts admitted
 
 	msgs chan fanMsg
+	// emit sends a thought's event to the reader.
+	emit func(jessy.Event)
 	wg   sync.WaitGroup
 	// out[i] is written by thought i's goroutine, which then sends it on
 	// msgs; thoughts[i] is the copy the reader records once it arrives.
@@ -69,8 +71,11 @@ func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, sp *jessy.Spe
 	n := e.thoughts()
 	f := &fan{
 		e: e, conv: conv, n: n, angles: e.Prompts.AnglesFor(n), start: time.Now(), sp: sp, ctx: ctx,
-		msgs: make(chan fanMsg, 4*n), out: make([]jessy.Thought, n), thoughts: make([]jessy.Thought, n),
+		// Room for a thought's three messages (started, one delta, done),
+		// so that thoughts that answer at once never wait for the reader.
+		msgs: make(chan fanMsg, 3*n), out: make([]jessy.Thought, n), thoughts: make([]jessy.Thought, n),
 	}
+	f.emit = func(ev jessy.Event) { f.msgs <- fanMsg{ev: ev} }
 	f.cutCtx, f.cut = context.WithCancelCause(ctx)
 	f.pools = make([]chan struct{}, len(e.Thinkers))
 	f.levels = make([]int, len(e.Thinkers))
@@ -134,8 +139,6 @@ func (f *fan) thought(i int) {
 	}
 	f.msgs <- m
 }
-
-func (f *fan) emit(ev jessy.Event) { f.msgs <- fanMsg{ev: ev} }
 
 // runThought waits for a slot and makes thought i into th, unless the run
 // cut it off first. It returns the pool whose slot it holds, nil when it
@@ -347,34 +350,40 @@ func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, sink jes
 	var reason string
 	succeeded := 0
 	for remaining := f.n; remaining > 0; {
-		select {
-		case m := <-f.msgs:
-			m.deliver(sink)
-			if m.done == nil {
+		var m fanMsg
+		if graceC == nil {
+			m = <-f.msgs
+		} else {
+			select {
+			case m = <-f.msgs:
+			case <-graceC:
+				f.close(reason)
+				graceC = nil
 				continue
 			}
-			remaining--
-			f.record(*m.done)
-			if m.done.Status == jessy.StatusOK {
-				succeeded++
-			}
-			grace, start := f.rules(*m.done, succeeded, remaining)
-			if start {
-				reason = fmt.Sprintf("quorum of %d in after %s, grace of %s over",
-					e.Quorum, time.Since(f.start).Round(time.Millisecond), grace)
-				if grace <= 0 {
-					f.close(reason)
-				} else {
-					t := time.NewTimer(grace)
-					defer t.Stop()
-					graceC = t.C
-				}
-			}
-			free(m)
-		case <-graceC:
-			f.close(reason)
-			graceC = nil
 		}
+		m.deliver(sink)
+		if m.done == nil {
+			continue
+		}
+		remaining--
+		f.record(*m.done)
+		if m.done.Status == jessy.StatusOK {
+			succeeded++
+		}
+		grace, start := f.rules(*m.done, succeeded, remaining)
+		if start {
+			reason = fmt.Sprintf("quorum of %d in after %s, grace of %s over",
+				e.Quorum, time.Since(f.start).Round(time.Millisecond), grace)
+			if grace <= 0 {
+				f.close(reason)
+			} else {
+				t := time.NewTimer(grace)
+				defer t.Stop()
+				graceC = t.C
+			}
+		}
+		free(m)
 	}
 	f.finish()
 	return f.thoughts

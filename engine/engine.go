@@ -243,13 +243,10 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		return finish(context.Cause(ctx))
 	}
 
-	ok := make([]jessy.Thought, 0, len(res.Thoughts))
+	ok := successful(res.Thoughts)
 	var failures []error
 	for _, t := range res.Thoughts {
-		switch t.Status {
-		case jessy.StatusOK:
-			ok = append(ok, t)
-		case jessy.StatusFailed:
+		if t.Status == jessy.StatusFailed {
 			failures = append(failures, fmt.Errorf("thought %d (%s): %w", t.Index+1, t.Angle, t.Err))
 		}
 	}
@@ -266,6 +263,27 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		return finish(fmt.Errorf("synthesis: %w", res.Synthesis.Err))
 	}
 	return finish(nil)
+}
+
+// successful returns the thoughts that succeeded, in order: thoughts itself
+// when every one did, else a copy. The caller must not modify it.
+func successful(thoughts []jessy.Thought) []jessy.Thought {
+	n := 0
+	for i := range thoughts {
+		if thoughts[i].Status == jessy.StatusOK {
+			n++
+		}
+	}
+	if n == len(thoughts) {
+		return thoughts
+	}
+	ok := make([]jessy.Thought, 0, n)
+	for _, t := range thoughts {
+		if t.Status == jessy.StatusOK {
+			ok = append(ok, t)
+		}
+	}
+	return ok
 }
 
 // IsCanceled reports whether err ended a run because its caller cancelled.

@@ -49,10 +49,11 @@ type fan struct {
 	// emit sends a thought's event to the reader.
 	emit func(jessy.Event)
 	wg   sync.WaitGroup
-	// out[i] is written by thought i's goroutine, which then sends it on
-	// msgs; thoughts[i] is the copy the reader records once it arrives.
-	out      []jessy.Thought
+	// thoughts[i] is written by thought i's goroutine, which then sends it
+	// on msgs; until the wait for every goroutine, the reader reads it only
+	// once it has recorded it (received[i]).
 	thoughts []jessy.Thought
+	received []bool
 }
 
 // fanMsg is a thought event, a finished thought with its last event (if it
@@ -73,7 +74,7 @@ func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, sp *jessy.Spe
 		e: e, conv: conv, n: n, angles: e.Prompts.AnglesFor(n), start: time.Now(), sp: sp, ctx: ctx,
 		// Room for a thought's three messages (started, one delta, done),
 		// so that thoughts that answer at once never wait for the reader.
-		msgs: make(chan fanMsg, 3*n), out: make([]jessy.Thought, n), thoughts: make([]jessy.Thought, n),
+		msgs: make(chan fanMsg, 3*n), thoughts: make([]jessy.Thought, n), received: make([]bool, n),
 	}
 	f.emit = func(ev jessy.Event) { f.msgs <- fanMsg{ev: ev} }
 	f.cutCtx, f.cut = context.WithCancelCause(ctx)
@@ -127,11 +128,11 @@ func (f *fan) launch() {
 	}
 }
 
-// thought is the goroutine of thought i: it makes the thought in out[i] and
-// sends it with its last event.
+// thought is the goroutine of thought i: it makes the thought in
+// thoughts[i] and sends it with its last event.
 func (f *fan) thought(i int) {
 	defer f.wg.Done()
-	th := &f.out[i]
+	th := &f.thoughts[i]
 	slot, started := f.runThought(i, th)
 	m := fanMsg{done: th, slot: slot}
 	if started {
@@ -249,9 +250,9 @@ func (f *fan) isClosed() bool {
 // ok returns the successful thoughts received so far, in index order.
 func (f *fan) ok() []jessy.Thought {
 	var out []jessy.Thought
-	for _, t := range f.thoughts {
-		if t.Status == jessy.StatusOK {
-			out = append(out, t)
+	for i := range f.thoughts {
+		if f.received[i] && f.thoughts[i].Status == jessy.StatusOK {
+			out = append(out, f.thoughts[i])
 		}
 	}
 	return out
@@ -292,8 +293,8 @@ func (f *fan) rules(th jessy.Thought, succeeded, remaining int) (grace time.Dura
 	return 0, false
 }
 
-// record stores a finished thought.
-func (f *fan) record(th jessy.Thought) { f.thoughts[th.Index] = th }
+// record takes in a finished thought that arrived.
+func (f *fan) record(th *jessy.Thought) { f.received[th.Index] = true }
 
 // finish waits for every goroutine, learns from the run and fills in the
 // cut-off counts of sp.
@@ -367,7 +368,7 @@ func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, sink jes
 			continue
 		}
 		remaining--
-		f.record(*m.done)
+		f.record(m.done)
 		if m.done.Status == jessy.StatusOK {
 			succeeded++
 		}

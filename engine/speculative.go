@@ -112,7 +112,7 @@ func (e *Engine) runSpeculative(ctx context.Context, conv []jessy.Message, sink 
 		case m.done != nil:
 			m.deliver(sink)
 			remaining--
-			f.record(*m.done)
+			f.record(m.done)
 			if m.done.Status == jessy.StatusOK {
 				succeeded++
 			}

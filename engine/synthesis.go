@@ -52,7 +52,8 @@ func (e *Engine) synthesize(ctx context.Context, conv []jessy.Message, ok []jess
 }
 
 // merge returns c, the call to one synthesis target, as part of a synthesis
-// that began at start and had made the calls summed in prior.
+// that began at start and had made the calls summed in prior. The result
+// may share c's Attempts.
 func merge(prior, c jessy.Call, start time.Time) jessy.Call {
 	if c.Text != "" || c.Reasoning != "" {
 		c.TTFT += c.Start.Sub(start)
@@ -60,6 +61,8 @@ func merge(prior, c jessy.Call, start time.Time) jessy.Call {
 	c.Start = start
 	c.Duration = time.Since(start)
 	c.Usage = prior.Usage.Add(c.Usage)
-	c.Attempts = append(append([]jessy.Attempt(nil), prior.Attempts...), c.Attempts...)
+	if len(prior.Attempts) > 0 {
+		c.Attempts = append(append([]jessy.Attempt(nil), prior.Attempts...), c.Attempts...)
+	}
 	return c
 }

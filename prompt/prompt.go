@@ -95,9 +95,9 @@ func (s Set) Thought(conv []jessy.Message, angle jessy.Angle, index, n int, earl
 		b.WriteString("Your angle (")
 		b.WriteString(string(angle.Phase))
 		b.WriteString(", ")
-		writeInt(&b, index+1)
+		b.WriteString(strconv.Itoa(index + 1))
 		b.WriteString(" of ")
-		writeInt(&b, n)
+		b.WriteString(strconv.Itoa(n))
 		b.WriteString("): ")
 		b.WriteString(angle.Question)
 		b.WriteString("\nGive one focused insight from this angle in 2-3 sentences.")
@@ -118,9 +118,9 @@ func (s Set) Synthesis(conv []jessy.Message, thoughts []jessy.Thought, total int
 	b.WriteString(question)
 	// Insights (<len> of <total> analysts answered):
 	b.WriteString("\n\nInsights (")
-	writeInt(&b, len(thoughts))
+	b.WriteString(strconv.Itoa(len(thoughts)))
 	b.WriteString(" of ")
-	writeInt(&b, total)
+	b.WriteString(strconv.Itoa(total))
 	b.WriteString(" analysts answered):\n")
 	writeThoughts(&b, thoughts)
 	b.WriteString("\nWrite the answer to the question: the conclusion first, then the reasoning.")
@@ -132,7 +132,7 @@ func (s Set) Synthesis(conv []jessy.Message, thoughts []jessy.Thought, total int
 func writeThoughts(b *strings.Builder, thoughts []jessy.Thought) {
 	for _, t := range thoughts {
 		b.WriteByte('[')
-		writeInt(b, t.Index+1)
+		b.WriteString(strconv.Itoa(t.Index + 1))
 		b.WriteByte(']')
 		if t.Phase != jessy.PhaseSample {
 			b.WriteByte(' ')
@@ -154,11 +154,6 @@ func thoughtsLen(thoughts []jessy.Thought) int {
 		n += len(t.Phase) + len(t.Angle) + len(t.Text) + 16
 	}
 	return n
-}
-
-func writeInt(b *strings.Builder, v int) {
-	var buf [20]byte
-	b.Write(strconv.AppendInt(buf[:0], int64(v), 10))
 }
 
 // lastUser is the content of the conversation's last user message.

@@ -66,7 +66,7 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.
 		th := &thoughts[i]
 		th.Start, th.Duration = start, d
 		th.Attempts = []jessy.Attempt{{Start: start, Duration: d, Err: err}}
-		sink(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(*th)})
+		sink(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(th)})
 		switch {
 		case err != nil:
 			th.Status, th.Err = jessy.StatusFailed, err
@@ -83,7 +83,7 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.
 		} else {
 			sink(jessy.Event{Type: jessy.EventThoughtDelta, Index: i, Text: th.Text})
 		}
-		sink(jessy.Event{Type: typ, Index: i, Thought: snapshotThought(*th), Err: th.Err})
+		sink(jessy.Event{Type: typ, Index: i, Thought: snapshotThought(th), Err: th.Err})
 	}
 	// The request's usage is the thoughts' usage; it is put on the first
 	// thought so that sums over thoughts stay right.
@@ -91,7 +91,10 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.
 	return thoughts, fmt.Sprintf("batched: %d thoughts in one request", n), true
 }
 
-func snapshotThought(th jessy.Thought) *jessy.Thought {
-	th.Attempts = append([]jessy.Attempt(nil), th.Attempts...)
-	return &th
+// snapshotThought returns a copy of th for an event, with its own Attempts.
+func snapshotThought(th *jessy.Thought) *jessy.Thought {
+	s := new(jessy.Thought)
+	*s = *th
+	s.Attempts = append([]jessy.Attempt(nil), th.Attempts...)
+	return s
 }

@@ -14,24 +14,26 @@ import (
 type callHooks struct {
 	// delta receives each piece of streamed output.
 	delta func(jessy.Delta)
-	// retry is told of a failed attempt that will be retried; c is the call
-	// so far, its last attempt the failed one.
-	retry func(c jessy.Call, err error)
+	// retry is told of a failed attempt that will be retried; c is a copy
+	// of the call so far, its last attempt the failed one, that the hook
+	// may keep.
+	retry func(c *jessy.Call, err error)
 }
 
 // call makes one model call to t with the run's retry policy, within
-// timeout (0 for none), and records it. It returns when the call is over,
-// and reports whether any output (text or reasoning that is not blank)
-// reached hooks.delta: such a call is never retried, and no fallback may
-// take it over.
+// timeout (0 for none), and records it in c. It returns when the call is
+// over, and reports whether any output (text or reasoning that is not
+// blank) reached hooks.delta: such a call is never retried, and no fallback
+// may take it over.
 //
 // An answer that is empty or only white space is a failure of KindProtocol.
 // A call that fails after retries ends with the error of its last attempt
 // that reached the backend (see lastReal). A call that runs out of timeout
 // fails with a *jessy.Error of KindTimeout,
 // "timed out after <timeout>"; one whose ctx ends fails with ctx's cause.
-func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, timeout time.Duration, hooks callHooks) (jessy.Call, bool) {
-	c := jessy.Call{Backend: t.Backend, Model: t.Model, Start: time.Now()}
+func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, timeout time.Duration, hooks callHooks, c *jessy.Call) bool {
+	*c = jessy.Call{}
+	c.Backend, c.Model, c.Start = t.Backend, t.Model, time.Now()
 	outer := ctx
 	if timeout > 0 {
 		var cancel context.CancelFunc
@@ -39,32 +41,19 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 			&jessy.Error{Kind: jessy.KindTimeout, Backend: t.Backend, Message: fmt.Sprintf("timed out after %s", timeout)})
 		defer cancel()
 	}
-	var text, reasoning strings.Builder
-	streamed, started := false, false
-	onDelta := func(d jessy.Delta) error {
-		if d.Text == "" && d.Reasoning == "" {
-			return nil
-		}
-		if !started {
-			started = true
-			c.TTFT = time.Since(c.Start)
-		}
-		if strings.TrimSpace(d.Text) != "" || strings.TrimSpace(d.Reasoning) != "" {
-			streamed = true
-		}
-		text.WriteString(d.Text)
-		reasoning.WriteString(d.Reasoning)
-		if hooks.delta != nil {
-			hooks.delta(d)
-		}
-		return nil
-	}
+	out := &output{c: c, delta: hooks.delta}
+	add := out.add
 	for attempt := 0; ; attempt++ {
 		a := jessy.Attempt{Start: time.Now(), Backend: t.Backend, Model: t.Model}
-		usage, err := e.attempt(ctx, outer, t, req, onDelta)
+		var usage jessy.Usage
+		err := guard(ctx, outer, t, func(ctx context.Context) error {
+			var err error
+			usage, err = t.Provider.Chat(ctx, req, add)
+			return err
+		})
 		a.Duration = time.Since(a.Start)
 		c.Usage = c.Usage.Add(usage)
-		if err == nil && strings.TrimSpace(text.String()) == "" {
+		if err == nil && strings.TrimSpace(out.text.String()) == "" {
 			err = &jessy.Error{Kind: jessy.KindProtocol, Backend: t.Backend, Message: "the model returned an empty answer"}
 		}
 		if err != nil && ctx.Err() != nil {
@@ -76,7 +65,7 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 			c.Status = jessy.StatusOK
 			break
 		}
-		d := e.Retry.next(ctx, attempt, err, streamed)
+		d := e.Retry.next(ctx, attempt, err, out.streamed)
 		a.Wait, a.Reason = d.wait, d.reason
 		c.Attempts = append(c.Attempts, a)
 		if !d.again {
@@ -84,31 +73,50 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 			break
 		}
 		if hooks.retry != nil {
-			snap := c
+			snap := *c
 			snap.Attempts = append([]jessy.Attempt(nil), c.Attempts...)
 			snap.Duration = time.Since(c.Start)
-			hooks.retry(snap, err)
+			hooks.retry(&snap, err)
 		}
 		if !sleep(ctx, d.wait) {
 			c.Status, c.Err = jessy.StatusFailed, context.Cause(ctx)
 			break
 		}
 	}
-	c.Text = text.String()
-	c.Reasoning = reasoning.String()
+	c.Text = out.text.String()
+	c.Reasoning = out.reasoning.String()
 	c.Duration = time.Since(c.Start)
-	return c, streamed
+	return out.streamed
 }
 
-// attempt makes one try of a chat call through guard.
-func (e *Engine) attempt(ctx, outer context.Context, t Target, req jessy.ChatRequest, fn func(jessy.Delta) error) (jessy.Usage, error) {
-	var usage jessy.Usage
-	err := guard(ctx, outer, t, func(ctx context.Context) error {
-		var err error
-		usage, err = t.Provider.Chat(ctx, req, fn)
-		return err
-	})
-	return usage, err
+// output gathers the streamed output of one call, across its attempts.
+type output struct {
+	c               *jessy.Call
+	delta           func(jessy.Delta) // callHooks.delta
+	text, reasoning strings.Builder
+	// started is set at the first piece of output, streamed at the first
+	// that is not blank.
+	started, streamed bool
+}
+
+// add takes one piece of output from the provider.
+func (o *output) add(d jessy.Delta) error {
+	if d.Text == "" && d.Reasoning == "" {
+		return nil
+	}
+	if !o.started {
+		o.started = true
+		o.c.TTFT = time.Since(o.c.Start)
+	}
+	if strings.TrimSpace(d.Text) != "" || strings.TrimSpace(d.Reasoning) != "" {
+		o.streamed = true
+	}
+	o.text.WriteString(d.Text)
+	o.reasoning.WriteString(d.Reasoning)
+	if o.delta != nil {
+		o.delta(d)
+	}
+	return nil
 }
 
 // guard runs do, one request to t's backend: it asks t's breaker first,

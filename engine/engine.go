@@ -135,10 +135,11 @@ func (e *Engine) validate() error {
 	if len(e.Thinkers) == 0 {
 		return &jessy.Error{Kind: jessy.KindInvalid, Message: "engine has no thinker target"}
 	}
-	targets := append(append(append([]Target(nil), e.Thinkers...), e.Synthesizer), e.Fallbacks...)
-	for _, t := range targets {
-		if t.Provider == nil {
-			return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("target %q has no provider", t.Backend)}
+	for _, targets := range [][]Target{e.Thinkers, {e.Synthesizer}, e.Fallbacks} {
+		for _, t := range targets {
+			if t.Provider == nil {
+				return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("target %q has no provider", t.Backend)}
+			}
 		}
 	}
 	if e.Thoughts < 0 || e.Concurrency < 0 || e.MinThoughts < 0 || e.Retry.Retries < 0 {
@@ -242,13 +243,10 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		return finish(context.Cause(ctx))
 	}
 
-	var ok []jessy.Thought
+	ok := successful(res.Thoughts)
 	var failures []error
 	for _, t := range res.Thoughts {
-		switch t.Status {
-		case jessy.StatusOK:
-			ok = append(ok, t)
-		case jessy.StatusFailed:
+		if t.Status == jessy.StatusFailed {
 			failures = append(failures, fmt.Errorf("thought %d (%s): %w", t.Index+1, t.Angle, t.Err))
 		}
 	}
@@ -265,6 +263,27 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		return finish(fmt.Errorf("synthesis: %w", res.Synthesis.Err))
 	}
 	return finish(nil)
+}
+
+// successful returns the thoughts that succeeded, in order: thoughts itself
+// when every one did, else a copy. The caller must not modify it.
+func successful(thoughts []jessy.Thought) []jessy.Thought {
+	n := 0
+	for i := range thoughts {
+		if thoughts[i].Status == jessy.StatusOK {
+			n++
+		}
+	}
+	if n == len(thoughts) {
+		return thoughts
+	}
+	ok := make([]jessy.Thought, 0, n)
+	for _, t := range thoughts {
+		if t.Status == jessy.StatusOK {
+			ok = append(ok, t)
+		}
+	}
+	return ok
 }
 
 // IsCanceled reports whether err ended a run because its caller cancelled.

@@ -43,17 +43,6 @@ func benchRun(b *testing.B, e *Engine) *jessy.Result {
 	return res
 }
 
-// BenchmarkRunOverhead is the engine's own cost of one 8+1-call run over an
-// instant in-process backend.
-func BenchmarkRunOverhead(b *testing.B) {
-	f := providertest.NewFake(providertest.Always(providertest.Reply{Chunks: []string{"an", " insight"}}))
-	e := newEngine(f, Options{})
-	b.ReportAllocs()
-	for b.Loop() {
-		benchRun(b, e)
-	}
-}
-
 // BenchmarkParallelVsSequential runs both modes over a backend with a fixed
 // latency per call and reports the end-to-end speedup of parallel mode
 // (limit 4.5x for 8+1 equal calls).

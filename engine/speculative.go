@@ -110,8 +110,9 @@ func (e *Engine) runSpeculative(ctx context.Context, conv []jessy.Message, sink 
 			final, cur = m.synth, nil
 			f.close("the synthesis ended")
 		case m.done != nil:
+			m.deliver(sink)
 			remaining--
-			f.record(*m.done)
+			f.record(m.done)
 			if m.done.Status == jessy.StatusOK {
 				succeeded++
 			}

@@ -26,9 +26,9 @@ func (e *Engine) synthesize(ctx context.Context, conv []jessy.Message, ok []jess
 	sink(jessy.Event{Type: jessy.EventSynthesisStarted, Index: -1, Synthesis: &jessy.Call{Backend: e.Synthesizer.Backend, Model: e.Synthesizer.Model, Start: start}})
 	for k, t := range targets {
 		prior := all
-		hooks.retry = func(c jessy.Call, err error) {
-			c = merge(prior, c, start)
-			sink(jessy.Event{Type: jessy.EventSynthesisRetry, Index: -1, Synthesis: &c, Err: err})
+		hooks.retry = func(c *jessy.Call, err error) {
+			*c = merge(prior, *c, start)
+			sink(jessy.Event{Type: jessy.EventSynthesisRetry, Index: -1, Synthesis: c, Err: err})
 		}
 		req := jessy.ChatRequest{
 			Model:       t.Model,
@@ -36,7 +36,8 @@ func (e *Engine) synthesize(ctx context.Context, conv []jessy.Message, ok []jess
 			MaxTokens:   orDefault(e.SynthesisMaxTokens, DefaultSynthesisMaxTokens),
 			Temperature: e.Temperature,
 		}
-		c, streamed := e.call(ctx, t, req, e.SynthesisTimeout, hooks)
+		var c jessy.Call
+		streamed := e.call(ctx, t, req, e.SynthesisTimeout, hooks, &c)
 		all = merge(prior, c, start)
 		if c.Status == jessy.StatusOK || streamed || ctx.Err() != nil ||
 			jessy.KindOf(c.Err) == jessy.KindCanceled || k == len(targets)-1 {
@@ -51,7 +52,8 @@ func (e *Engine) synthesize(ctx context.Context, conv []jessy.Message, ok []jess
 }
 
 // merge returns c, the call to one synthesis target, as part of a synthesis
-// that began at start and had made the calls summed in prior.
+// that began at start and had made the calls summed in prior. The result
+// may share c's Attempts.
 func merge(prior, c jessy.Call, start time.Time) jessy.Call {
 	if c.Text != "" || c.Reasoning != "" {
 		c.TTFT += c.Start.Sub(start)
@@ -59,6 +61,8 @@ func merge(prior, c jessy.Call, start time.Time) jessy.Call {
 	c.Start = start
 	c.Duration = time.Since(start)
 	c.Usage = prior.Usage.Add(c.Usage)
-	c.Attempts = append(append([]jessy.Attempt(nil), prior.Attempts...), c.Attempts...)
+	if len(prior.Attempts) > 0 {
+		c.Attempts = append(append([]jessy.Attempt(nil), prior.Attempts...), c.Attempts...)
+	}
 	return c
 }

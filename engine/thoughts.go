@@ -7,47 +7,52 @@ import (
 	"github.com/jessy-llm/jessy"
 )
 
-// think makes thought i of n from angle with the given earlier thoughts, and
-// sends its events to emit. settle, when set, may change the finished
-// thought (its status above all) before its last event is sent.
-func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.Angle, i, n int, earlier []jessy.Thought, emit func(jessy.Event), settle func(*jessy.Thought)) jessy.Thought {
+// think makes thought i of n from angle with the given earlier thoughts
+// into th. It sends its events to emit but for the last one, which the
+// caller sends (see lastEvent). settle, when set, may change the finished
+// thought (its status above all) before then.
+func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.Angle, i, n int, earlier []jessy.Thought, emit func(jessy.Event), settle func(*jessy.Thought), th *jessy.Thought) {
 	t := e.Thinkers[i%len(e.Thinkers)]
-	th := jessy.Thought{Index: i, Phase: angle.Phase, Angle: angle.Question}
+	*th = jessy.Thought{}
+	th.Index, th.Phase, th.Angle = i, angle.Phase, angle.Question
 	th.Backend, th.Model = t.Backend, t.Model
-	snapshot := func(typ jessy.EventType, err error) {
-		s := th
-		s.Attempts = append([]jessy.Attempt(nil), th.Attempts...)
-		emit(jessy.Event{Type: typ, Index: i, Thought: &s, Err: err})
-	}
-	snapshot(jessy.EventThoughtStarted, nil)
+	emit(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(th)})
 	req := jessy.ChatRequest{
 		Model:       t.Model,
 		Messages:    e.Prompts.Thought(conv, angle, i, n, earlier),
 		MaxTokens:   orDefault(e.MaxTokens, DefaultMaxTokens),
 		Temperature: e.Temperature,
 	}
-	th.Call, _ = e.call(ctx, t, req, e.ThoughtTimeout, callHooks{
+	e.call(ctx, t, req, e.ThoughtTimeout, callHooks{
 		delta: func(d jessy.Delta) {
 			emit(jessy.Event{Type: jessy.EventThoughtDelta, Index: i, Text: d.Text, Reasoning: d.Reasoning})
 		},
-		retry: func(c jessy.Call, err error) {
-			s := th
-			s.Call = c
+		retry: func(c *jessy.Call, err error) {
+			s := *th
+			s.Call = *c
 			emit(jessy.Event{Type: jessy.EventThoughtRetry, Index: i, Thought: &s, Err: err})
 		},
-	})
+	}, &th.Call)
 	if settle != nil {
-		settle(&th)
+		settle(th)
 	}
+}
+
+// lastEvent is the last event of thought th, which started and finished:
+// thought.done, thought.canceled or thought.failed.
+func lastEvent(th *jessy.Thought) jessy.Event {
+	typ := jessy.EventThoughtFailed
 	switch th.Status {
 	case jessy.StatusOK:
-		snapshot(jessy.EventThoughtDone, nil)
+		typ = jessy.EventThoughtDone
 	case jessy.StatusCanceled:
-		snapshot(jessy.EventThoughtCanceled, th.Err)
-	default:
-		snapshot(jessy.EventThoughtFailed, th.Err)
+		typ = jessy.EventThoughtCanceled
 	}
-	return th
+	var err error
+	if th.Status != jessy.StatusOK {
+		err = th.Err
+	}
+	return jessy.Event{Type: typ, Index: th.Index, Thought: snapshotThought(th), Err: err}
 }
 
 // notStarted is the record of a thought that never got a slot.
@@ -75,7 +80,9 @@ func (e *Engine) runSequential(ctx context.Context, conv []jessy.Message, sink j
 			thoughts = append(thoughts, notStarted(e, angles[i], i, context.Cause(ctx)))
 			continue
 		}
-		th := e.think(ctx, conv, angles[i], i, n, ok, sink, nil)
+		var th jessy.Thought
+		e.think(ctx, conv, angles[i], i, n, ok, sink, nil, &th)
+		sink(lastEvent(&th))
 		thoughts = append(thoughts, th)
 		if th.Status != jessy.StatusOK {
 			continue

@@ -8,25 +8,28 @@
 package prompt
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jessy-llm/jessy"
 )
 
+// defaultAngles is the default angle set; DefaultAngles returns a copy.
+var defaultAngles = [...]jessy.Angle{
+	{Phase: jessy.PhaseExploration, Question: "What do we know?"},
+	{Phase: jessy.PhaseExploration, Question: "What don't we know?"},
+	{Phase: jessy.PhaseExploration, Question: "What assumptions are we making?"},
+	{Phase: jessy.PhaseRefinement, Question: "What patterns emerge?"},
+	{Phase: jessy.PhaseRefinement, Question: "What connections exist?"},
+	{Phase: jessy.PhaseRefinement, Question: "What contradictions appear?"},
+	{Phase: jessy.PhaseCrystallization, Question: "What is the essence?"},
+	{Phase: jessy.PhaseCrystallization, Question: "What is the simplest form?"},
+}
+
 // DefaultAngles is the default angle set: three exploration, three
 // refinement and two crystallization angles.
 func DefaultAngles() []jessy.Angle {
-	return []jessy.Angle{
-		{Phase: jessy.PhaseExploration, Question: "What do we know?"},
-		{Phase: jessy.PhaseExploration, Question: "What don't we know?"},
-		{Phase: jessy.PhaseExploration, Question: "What assumptions are we making?"},
-		{Phase: jessy.PhaseRefinement, Question: "What patterns emerge?"},
-		{Phase: jessy.PhaseRefinement, Question: "What connections exist?"},
-		{Phase: jessy.PhaseRefinement, Question: "What contradictions appear?"},
-		{Phase: jessy.PhaseCrystallization, Question: "What is the essence?"},
-		{Phase: jessy.PhaseCrystallization, Question: "What is the simplest form?"},
-	}
+	return append([]jessy.Angle(nil), defaultAngles[:]...)
 }
 
 // DefaultThoughtSystem is the system text shared by every thought call.
@@ -47,9 +50,10 @@ type Set struct {
 	SynthesisSystem string
 }
 
+// angles returns the set's angles, which the caller must not modify.
 func (s Set) angles() []jessy.Angle {
 	if len(s.Angles) == 0 {
-		return DefaultAngles()
+		return defaultAngles[:]
 	}
 	return s.Angles
 }
@@ -73,19 +77,30 @@ func (s Set) Thought(conv []jessy.Message, angle jessy.Angle, index, n int, earl
 	if system == "" {
 		system = DefaultThoughtSystem
 	}
+	question := lastUser(conv)
 	var b strings.Builder
-	b.WriteString(lastUser(conv))
+	b.Grow(len(question) + len(angle.Question) + 160 + thoughtsLen(earlier))
+	b.WriteString(question)
 	sep := "\n\n"
 	if len(earlier) > 0 {
 		b.WriteString("\n\nInsights so far:\n")
 		writeThoughts(&b, earlier)
 		sep = "\n"
 	}
+	b.WriteString(sep)
 	if angle.Phase == jessy.PhaseSample {
-		b.WriteString(sep + "Answer the question in a few sentences.")
+		b.WriteString("Answer the question in a few sentences.")
 	} else {
-		fmt.Fprintf(&b, sep+"Your angle (%s, %d of %d): %s\nGive one focused insight from this angle in 2-3 sentences.",
-			angle.Phase, index+1, n, angle.Question)
+		// Your angle (<phase>, <index> of <n>): <question>
+		b.WriteString("Your angle (")
+		b.WriteString(string(angle.Phase))
+		b.WriteString(", ")
+		b.WriteString(strconv.Itoa(index + 1))
+		b.WriteString(" of ")
+		b.WriteString(strconv.Itoa(n))
+		b.WriteString("): ")
+		b.WriteString(angle.Question)
+		b.WriteString("\nGive one focused insight from this angle in 2-3 sentences.")
 	}
 	return withLastUser(system, conv, b.String())
 }
@@ -97,22 +112,48 @@ func (s Set) Synthesis(conv []jessy.Message, thoughts []jessy.Thought, total int
 	if system == "" {
 		system = DefaultSynthesisSystem
 	}
+	question := lastUser(conv)
 	var b strings.Builder
-	b.WriteString(lastUser(conv))
-	fmt.Fprintf(&b, "\n\nInsights (%d of %d analysts answered):\n", len(thoughts), total)
+	b.Grow(len(question) + 160 + thoughtsLen(thoughts))
+	b.WriteString(question)
+	// Insights (<len> of <total> analysts answered):
+	b.WriteString("\n\nInsights (")
+	b.WriteString(strconv.Itoa(len(thoughts)))
+	b.WriteString(" of ")
+	b.WriteString(strconv.Itoa(total))
+	b.WriteString(" analysts answered):\n")
 	writeThoughts(&b, thoughts)
 	b.WriteString("\nWrite the answer to the question: the conclusion first, then the reasoning.")
 	return withLastUser(system, conv, b.String())
 }
 
+// writeThoughts writes each thought as "[<index>] <phase>: <angle>" (just
+// "[<index>]" for a sample), then its trimmed text, each on its own line.
 func writeThoughts(b *strings.Builder, thoughts []jessy.Thought) {
 	for _, t := range thoughts {
-		if t.Phase == jessy.PhaseSample {
-			fmt.Fprintf(b, "[%d]\n%s\n", t.Index+1, strings.TrimSpace(t.Text))
-			continue
+		b.WriteByte('[')
+		b.WriteString(strconv.Itoa(t.Index + 1))
+		b.WriteByte(']')
+		if t.Phase != jessy.PhaseSample {
+			b.WriteByte(' ')
+			b.WriteString(string(t.Phase))
+			b.WriteString(": ")
+			b.WriteString(t.Angle)
 		}
-		fmt.Fprintf(b, "[%d] %s: %s\n%s\n", t.Index+1, t.Phase, t.Angle, strings.TrimSpace(t.Text))
+		b.WriteByte('\n')
+		b.WriteString(strings.TrimSpace(t.Text))
+		b.WriteByte('\n')
 	}
+}
+
+// thoughtsLen is about the length writeThoughts writes for thoughts, to
+// size a builder.
+func thoughtsLen(thoughts []jessy.Thought) int {
+	n := 0
+	for _, t := range thoughts {
+		n += len(t.Phase) + len(t.Angle) + len(t.Text) + 16
+	}
+	return n
 }
 
 // lastUser is the content of the conversation's last user message.

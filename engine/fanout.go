@@ -132,7 +132,6 @@ func (f *fan) launch() {
 // thoughts[i] and sends it with its last event.
 func (f *fan) thought(i int) {
 	defer f.wg.Done()
-	growStack()
 	th := &f.thoughts[i]
 	slot, started := f.runThought(i, th)
 	m := fanMsg{done: th, slot: slot}
@@ -141,27 +140,6 @@ func (f *fan) thought(i int) {
 	}
 	f.msgs <- m
 }
-
-// growStack makes the runtime grow the calling goroutine's stack now, while
-// it holds one frame, rather than deep in the thought's first call. A
-// goroutine starts with 2 KB of stack; a thought's own frames (think, call,
-// guard, the provider callback, emit) need more, so the stack grows once
-// either way, to 4 KB here. The runtime grows a stack by copying it and
-// fixing up every frame on it, so growing it with one frame on it costs a
-// fraction of growing it with a dozen (BenchmarkEngineOverhead: about 10
-// microseconds a run of 8 thoughts). A provider that needs more stack still
-// grows it further.
-//
-//go:noinline
-func growStack() {
-	var frame [2048]byte
-	touch(&frame)
-}
-
-// touch keeps growStack's frame from being optimized away.
-//
-//go:noinline
-func touch(*[2048]byte) {}
 
 // runThought waits for a slot and makes thought i into th, unless the run
 // cut it off first. It returns the pool whose slot it holds, nil when it

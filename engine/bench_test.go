@@ -55,7 +55,7 @@ func timed(b *testing.B, e *Engine) *jessy.Result {
 // latencies answers thought i after thought(i) and the synthesis after
 // synth, with distinct texts so that sequential runs do not converge.
 func latencies(thought func(i int) time.Duration, synth providertest.Reply) *providertest.Fake {
-	return providertest.NewFake(script(func(i int) providertest.Reply {
+	return providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 		return ok(fmt.Sprintf("insight number %d about item%d", i, i), thought(i))
 	}, synth))
 }

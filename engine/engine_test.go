@@ -21,32 +21,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var question = []jessy.Message{{Role: jessy.RoleUser, Content: "Why is the sky blue?"}}
 
-func isSynthesis(req providertest.Request) bool {
-	return len(req.Messages) > 0 && req.Messages[0].Content == prompt.DefaultSynthesisSystem
-}
-
-// thoughtIndex finds which thought (0-based) a request is for, from the
-// "(phase, k of n)" marker of its angle.
-func thoughtIndex(req providertest.Request) int {
-	c := req.Messages[len(req.Messages)-1].Content
-	i := strings.LastIndex(c, ", ")
-	var k, n int
-	if _, err := fmt.Sscanf(c[i+2:], "%d of %d", &k, &n); err != nil {
-		return -1
-	}
-	return k - 1
-}
-
-// script answers thoughts with thought(i) and the synthesis with synth.
-func script(thought func(i int) providertest.Reply, synth providertest.Reply) providertest.Script {
-	return func(_ int, req providertest.Request) providertest.Reply {
-		if isSynthesis(req) {
-			return synth
-		}
-		return thought(thoughtIndex(req))
-	}
-}
-
 func ok(text string, d time.Duration) providertest.Reply {
 	r := providertest.Text(text)
 	r.Delay = d
@@ -60,7 +34,7 @@ func newEngine(f *providertest.Fake, opts Options) *Engine {
 
 func TestParallelWallTimeIsSlowestThoughtPlusSynthesis(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			return ok(fmt.Sprintf("insight %d", i), time.Duration(i+1)*100*time.Millisecond)
 		}, ok("the answer", 300*time.Millisecond)))
 		res, err := newEngine(f, Options{}).Run(t.Context(), question, nil)
@@ -101,7 +75,7 @@ func TestConcurrencyLimitHeld(t *testing.T) {
 	for _, limit := range []int{1, 3, 8} {
 		t.Run(fmt.Sprint(limit), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				f := providertest.NewFake(script(func(int) providertest.Reply { return ok("x", time.Second) }, ok("a", 0)))
+				f := providertest.NewFake(providertest.Run(func(int) providertest.Reply { return ok("x", time.Second) }, ok("a", 0)))
 				res, err := newEngine(f, Options{Concurrency: limit}).Run(t.Context(), question, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -120,7 +94,7 @@ func TestConcurrencyLimitHeld(t *testing.T) {
 
 func TestSharedGateHeldAcrossRuns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(int) providertest.Reply { return ok("x", time.Second) }, ok("a", 0)))
+		f := providertest.NewFake(providertest.Run(func(int) providertest.Reply { return ok("x", time.Second) }, ok("a", 0)))
 		gate := NewLimit(2, 0)
 		e := New(Target{Backend: "fake", Provider: f, Model: "m", Gate: gate}, Options{})
 		var wg sync.WaitGroup
@@ -140,7 +114,7 @@ func TestSharedGateHeldAcrossRuns(t *testing.T) {
 
 func TestFailedThoughtsLeftOutOfSynthesis(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			if i == 2 || i == 5 {
 				return providertest.Reply{Status: 400, Message: fmt.Sprintf("bad thought %d", i)}
 			}
@@ -179,7 +153,7 @@ func TestFailedThoughtsLeftOutOfSynthesis(t *testing.T) {
 
 func TestNoThoughtSucceeded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			return providertest.Reply{Status: 404, Message: "model \"m\" not found"}
 		}, ok("answer", 0)))
 		res, err := newEngine(f, Options{}).Run(t.Context(), question, nil)
@@ -201,7 +175,7 @@ func TestNoThoughtSucceeded(t *testing.T) {
 
 func TestMinThoughtsQuorum(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			if i < 3 {
 				return providertest.Reply{Status: 500, Message: "boom"}
 			}
@@ -221,7 +195,7 @@ func TestMinThoughtsQuorum(t *testing.T) {
 
 func TestSynthesisFailureKeepsThoughts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			return ok(fmt.Sprintf("insight %d", i), 0)
 		}, providertest.Reply{Status: 400, Message: "context too long"}))
 		res, err := newEngine(f, Options{}).Run(t.Context(), question, nil)
@@ -239,7 +213,7 @@ func TestSynthesisFailureKeepsThoughts(t *testing.T) {
 
 func TestEmptyAnswerIsAFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			if i == 0 {
 				return providertest.Reply{Chunks: []string{" ", "\n"}}
 			}
@@ -259,7 +233,7 @@ func TestCancellationStopsEveryCall(t *testing.T) {
 	for _, phase := range []string{"thinking", "synthesis"} {
 		t.Run(phase, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				f := providertest.NewFake(script(func(i int) providertest.Reply {
+				f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 					if phase == "thinking" {
 						return providertest.Reply{Hang: true}
 					}
@@ -296,7 +270,7 @@ func TestCancellationStopsEveryCall(t *testing.T) {
 
 func TestThoughtTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			if i == 1 {
 				return providertest.Reply{Hang: true}
 			}
@@ -318,7 +292,7 @@ func TestThoughtTimeout(t *testing.T) {
 
 func TestEventOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			if i == 4 {
 				return providertest.Reply{Status: 400, Message: "no"}
 			}
@@ -381,7 +355,7 @@ func TestEventOrder(t *testing.T) {
 
 func TestSequentialSeesEarlierThoughtsAndConverges(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			if i >= 2 {
 				return ok("the same words every time", time.Second)
 			}
@@ -411,7 +385,7 @@ func TestSequentialSeesEarlierThoughtsAndConverges(t *testing.T) {
 
 func TestSequentialDoesNotConvergeBeforeFourth(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			if i < 3 {
 				return ok("same", 0)
 			}

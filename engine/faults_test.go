@@ -30,8 +30,8 @@ func perCall(reply func(key, attempt int) providertest.Reply) providertest.Scrip
 	seen := map[int]int{}
 	return func(_ int, req providertest.Request) providertest.Reply {
 		key := -1
-		if !isSynthesis(req) {
-			key = thoughtIndex(req)
+		if !providertest.IsSynthesis(req) {
+			key = providertest.ThoughtIndex(req)
 		}
 		mu.Lock()
 		a := seen[key]

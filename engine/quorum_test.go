@@ -18,7 +18,7 @@ func lastSynthesisPrompt(t *testing.T, f *providertest.Fake) string {
 	t.Helper()
 	reqs := f.Requests()
 	for i := len(reqs) - 1; i >= 0; i-- {
-		if len(reqs[i].Messages) > 0 && isSynthesis(providertest.Request{Messages: reqs[i].Messages}) {
+		if len(reqs[i].Messages) > 0 && providertest.IsSynthesis(providertest.Request{Messages: reqs[i].Messages}) {
 			return reqs[i].Messages[len(reqs[i].Messages)-1].Content
 		}
 	}
@@ -43,7 +43,7 @@ func TestQuorumGraceCutsOffStragglers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				f := providertest.NewFake(script(func(i int) providertest.Reply {
+				f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 					switch i {
 					case 6:
 						return ok("late insight", 1200*time.Millisecond)
@@ -100,7 +100,7 @@ func TestQuorumSkipsThoughtsNotStarted(t *testing.T) {
 		// third, the second lands at 1.5s and completes the quorum of 2.
 		f := providertest.NewFake(func(n int, req providertest.Request) providertest.Reply {
 			switch {
-			case isSynthesis(req):
+			case providertest.IsSynthesis(req):
 				return ok("a", 0)
 			case n == 1:
 				return ok("x", 1500*time.Millisecond)
@@ -134,7 +134,7 @@ func TestQuorumSkipsThoughtsNotStarted(t *testing.T) {
 
 func TestQuorumFailuresDoNotCount(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			if i < 3 {
 				return providertest.Reply{Status: 400, Message: "no", Delay: 100 * time.Millisecond}
 			}

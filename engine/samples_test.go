@@ -36,7 +36,7 @@ func (f *embedFake) Embed(ctx context.Context, model string, input []string) ([]
 // samples answers the n-th thought request after (n+1) x 100ms with text(n).
 func samples(text func(n int) string) providertest.Script {
 	return func(n int, req providertest.Request) providertest.Reply {
-		if isSynthesis(req) {
+		if providertest.IsSynthesis(req) {
 			return ok("the answer", 0)
 		}
 		return ok(text(n), time.Duration(n+1)*100*time.Millisecond)

@@ -30,7 +30,7 @@ func TestSpeculativeSynthesis(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				synth := ok("the answer", 300*time.Millisecond)
-				f := providertest.NewFake(script(func(i int) providertest.Reply {
+				f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 					switch i {
 					case 6:
 						return ok("late insight", tt.sixAt)
@@ -86,7 +86,7 @@ func TestSpeculativeSynthesis(t *testing.T) {
 
 func TestSpeculativeWithoutQuorumSynthesizesWhatLanded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			if i < 4 {
 				return providertest.Reply{Status: 400, Message: "no"}
 			}
@@ -104,7 +104,7 @@ func TestSpeculativeWithoutQuorumSynthesizesWhatLanded(t *testing.T) {
 
 func TestSpeculativeCancelStopsEverything(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(script(func(i int) providertest.Reply {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 			if i == 7 {
 				return providertest.Reply{Hang: true}
 			}
@@ -129,7 +129,7 @@ func TestSpeculativeRace(t *testing.T) {
 	outcomes := map[int]int{}
 	for range 200 {
 		synctest.Test(t, func(t *testing.T) {
-			f := providertest.NewFake(script(func(i int) providertest.Reply {
+			f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 				switch i {
 				case 6:
 					return ok("late insight", 1300*time.Millisecond)

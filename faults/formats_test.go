@@ -1,16 +1,13 @@
 package faults
 
 import (
-	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"github.com/jessy-llm/jessy"
-	"github.com/jessy-llm/jessy/prompt"
 	"github.com/jessy-llm/jessy/provider/anthropic"
 	"github.com/jessy-llm/jessy/provider/ollama"
 	"github.com/jessy-llm/jessy/provider/openai"
@@ -88,31 +85,6 @@ func client(t testing.TB) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-func isSynthesis(req providertest.Request) bool {
-	if req.System == prompt.DefaultSynthesisSystem {
-		return true
-	}
-	return len(req.Messages) > 0 && req.Messages[0].Content == prompt.DefaultSynthesisSystem
-}
-
-// thoughtIndex finds which thought (0-based) a request is for, from the
-// "(phase, k of n)" marker of its angle, or -1 for the synthesis.
-func thoughtIndex(req providertest.Request) int {
-	if isSynthesis(req) || len(req.Messages) == 0 {
-		return -1
-	}
-	c := req.Messages[len(req.Messages)-1].Content
-	i := strings.LastIndex(c, ", ")
-	var k, n int
-	if i < 0 {
-		return -2
-	}
-	if _, err := fmt.Sscanf(c[i+2:], "%d of %d", &k, &n); err != nil {
-		return -2
-	}
-	return k - 1
-}
-
 // perCall scripts replies by call and attempt: reply(key, attempt) where key
 // is the thought's index, or -1 for the synthesis, and attempt counts that
 // call's requests from 0.
@@ -120,7 +92,7 @@ func perCall(reply func(key, attempt int) providertest.Reply) providertest.Scrip
 	var mu sync.Mutex
 	seen := map[int]int{}
 	return func(_ int, req providertest.Request) providertest.Reply {
-		key := thoughtIndex(req)
+		key := providertest.ThoughtIndex(req)
 		mu.Lock()
 		a := seen[key]
 		seen[key]++

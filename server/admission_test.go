@@ -122,7 +122,7 @@ func TestNoQueue(t *testing.T) {
 // The per-backend limit is one Gate shared by every run's engine, so
 // concurrent runs together never exceed it.
 func TestBackendLimitSharedAcrossRuns(t *testing.T) {
-	f := providertest.NewFake(script(func(int) providertest.Reply {
+	f := providertest.NewFake(providertest.Run(func(int) providertest.Reply {
 		r := reply("insight", thoughtUsage)
 		r.Delay = 10 * time.Millisecond
 		return r

@@ -239,7 +239,7 @@ func TestChatStream(t *testing.T) {
 func TestChatStreamSynthesisReasoning(t *testing.T) {
 	synth := reply("Yes.", synthUsage)
 	synth.Reasoning = []string{"hmm"}
-	f := providertest.NewFake(script(func(i int) providertest.Reply { return reply("x", thoughtUsage) }, synth))
+	f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply { return reply("x", thoughtUsage) }, synth))
 	_, ts := start(t, Config{ShowThoughts: true}, catalog{"jessy": newEngine(f, engine.Options{Thoughts: 1})})
 	resp := post(t, t.Context(), ts.URL+"/v1/chat/completions", "", chatBody(map[string]any{"stream": true}))
 	defer resp.Body.Close()

@@ -55,7 +55,7 @@ func TestRequestErrors(t *testing.T) {
 		return providertest.NewFake(providertest.Always(r))
 	}
 	failSynth := func(r providertest.Reply) *providertest.Fake {
-		return providertest.NewFake(script(func(int) providertest.Reply { return reply("insight", thoughtUsage) }, r))
+		return providertest.NewFake(providertest.Run(func(int) providertest.Reply { return reply("insight", thoughtUsage) }, r))
 	}
 	long := strings.Repeat("é", 11)
 	for _, tc := range []struct {
@@ -160,7 +160,7 @@ func TestRequestErrors(t *testing.T) {
 }
 
 func TestStreamErrorSequence(t *testing.T) {
-	f := providertest.NewFake(script(func(int) providertest.Reply { return providertest.Reply{Status: 500} }, reply("x", synthUsage)))
+	f := providertest.NewFake(providertest.Run(func(int) providertest.Reply { return providertest.Reply{Status: 500} }, reply("x", synthUsage)))
 	_, ts := start(t, Config{}, catalog{"jessy": newEngine(f, engine.Options{Mode: jessy.ModeSequential, Thoughts: 2})})
 	resp := post(t, t.Context(), ts.URL+"/v1/chat/completions", "", chatBody(map[string]any{"stream": true}))
 	defer resp.Body.Close()

@@ -17,7 +17,6 @@ import (
 
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/engine"
-	"github.com/jessy-llm/jessy/prompt"
 	"github.com/jessy-llm/jessy/providertest"
 )
 
@@ -43,32 +42,6 @@ func (c catalog) Models() []ModelEntry {
 	return out
 }
 
-func isSynthesis(req providertest.Request) bool {
-	return len(req.Messages) > 0 && req.Messages[0].Content == prompt.DefaultSynthesisSystem
-}
-
-// thoughtIndex finds which thought (0-based) a request is for, from the
-// "(phase, k of n)" marker of its angle.
-func thoughtIndex(req providertest.Request) int {
-	c := req.Messages[len(req.Messages)-1].Content
-	i := strings.LastIndex(c, ", ")
-	var k, n int
-	if _, err := fmt.Sscanf(c[i+2:], "%d of %d", &k, &n); err != nil {
-		return -1
-	}
-	return k - 1
-}
-
-// script answers thoughts with thought(i) and the synthesis with synth.
-func script(thought func(i int) providertest.Reply, synth providertest.Reply) providertest.Script {
-	return func(_ int, req providertest.Request) providertest.Reply {
-		if isSynthesis(req) {
-			return synth
-		}
-		return thought(thoughtIndex(req))
-	}
-}
-
 func reply(text string, u jessy.Usage) providertest.Reply {
 	r := providertest.Text(text)
 	r.Usage = u
@@ -81,7 +54,7 @@ var synthUsage = jessy.Usage{PromptTokens: 100, CompletionTokens: 20}
 // happy answers thought i with "insight i" and the synthesis with "The
 // answer is 42."
 func happy() *providertest.Fake {
-	return providertest.NewFake(script(func(i int) providertest.Reply {
+	return providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 		return reply(fmt.Sprintf("insight %d", i), thoughtUsage)
 	}, reply("The answer is 42.", synthUsage)))
 }

@@ -50,7 +50,7 @@ func TestLoad(t *testing.T) {
 		url, _, _ := serve(t, s)
 		return s, url
 	}
-	slow := providertest.NewFake(script(func(int) providertest.Reply {
+	slow := providertest.NewFake(providertest.Run(func(int) providertest.Reply {
 		r := reply("insight", thoughtUsage)
 		r.Delay = 2 * time.Millisecond
 		return r

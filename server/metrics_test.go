@@ -61,7 +61,7 @@ func histCount(t *testing.T, s *Server, name string, labels map[string]string) u
 }
 
 func TestMetricsShowTheRun(t *testing.T) {
-	f := providertest.NewFake(script(func(i int) providertest.Reply {
+	f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 		if i == 7 {
 			return providertest.Reply{Status: 400, Message: "no"}
 		}

@@ -136,7 +136,7 @@ func TestThinkParallelOrdersEachThought(t *testing.T) {
 }
 
 func TestThinkFailure(t *testing.T) {
-	f := providertest.NewFake(script(func(i int) providertest.Reply {
+	f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
 		return providertest.Reply{Status: 500, Message: "boom"}
 	}, reply("never", synthUsage)))
 	_, ts := start(t, Config{}, catalog{"jessy": newEngine(f, engine.Options{Mode: jessy.ModeSequential, Thoughts: 2})})

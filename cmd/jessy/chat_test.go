@@ -77,7 +77,7 @@ func TestChatReset(t *testing.T) {
 func TestChatInterruptCancelsOnlyTheRun(t *testing.T) {
 	var sig chan os.Signal
 	s := providertest.NewOllama(t, func(n int, req providertest.Request) providertest.Reply {
-		if strings.Contains(jessy.LastUserContent(req.Messages), "slow") && !isSynthesis(req) {
+		if strings.Contains(jessy.LastUserContent(req.Messages), "slow") && !providertest.IsSynthesis(req) {
 			sig <- os.Interrupt
 			return providertest.Reply{Hang: true}
 		}

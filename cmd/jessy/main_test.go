@@ -15,7 +15,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/jessy-llm/jessy"
-	"github.com/jessy-llm/jessy/prompt"
 	"github.com/jessy-llm/jessy/providertest"
 )
 
@@ -63,14 +62,10 @@ func jessyRun(t *testing.T, env map[string]string, stdin string, args ...string)
 	return result{code, out.String(), errb.String()}
 }
 
-func isSynthesis(req providertest.Request) bool {
-	return len(req.Messages) > 0 && req.Messages[0].Content == prompt.DefaultSynthesisSystem
-}
-
 // fakeOllama answers thoughts with thought and the synthesis with synth.
 func fakeOllama(t *testing.T, thought func(n int) providertest.Reply, synth providertest.Reply) (*providertest.Server, map[string]string) {
 	s := providertest.NewOllama(t, func(n int, req providertest.Request) providertest.Reply {
-		if isSynthesis(req) {
+		if providertest.IsSynthesis(req) {
 			return synth
 		}
 		return thought(n)
@@ -166,7 +161,7 @@ func TestFlagsReachTheBackend(t *testing.T) {
 	}
 	for _, req := range reqs {
 		want := 17
-		if isSynthesis(req) {
+		if providertest.IsSynthesis(req) {
 			want = 99
 		}
 		if req.MaxTokens != want || req.Model != "other" {

@@ -16,7 +16,7 @@ import (
 // usual variables of that kind.
 func TestEachProviderFromEnvironment(t *testing.T) {
 	script := func(_ int, req providertest.Request) providertest.Reply {
-		if isSynthesis(req) || strings.Contains(req.System, "final answer") {
+		if providertest.IsSynthesis(req) || strings.Contains(req.System, "final answer") {
 			return okReply("the answer")
 		}
 		return okReply("an insight")
@@ -200,7 +200,7 @@ func TestInfoCommands(t *testing.T) {
 func TestFallbackFlag(t *testing.T) {
 	s := providertest.NewOllama(t, func(_ int, req providertest.Request) providertest.Reply {
 		switch {
-		case !isSynthesis(req):
+		case !providertest.IsSynthesis(req):
 			return okReply("insight")
 		case req.Model == "chair":
 			return providertest.Reply{Status: 400, Message: "chair refuses"}

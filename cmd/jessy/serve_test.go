@@ -82,7 +82,7 @@ func post(t *testing.T, url, body string) (int, map[string]any) {
 
 func TestServeWiresCatalogAndProfiles(t *testing.T) {
 	s := providertest.NewOllama(t, func(_ int, req providertest.Request) providertest.Reply {
-		if isSynthesis(req) {
+		if providertest.IsSynthesis(req) {
 			return okReply("answer by " + req.Model)
 		}
 		return okReply("insight")

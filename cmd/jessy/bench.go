@@ -72,11 +72,11 @@ best one.`,
 			}
 			rep, err := bench.Run(ctx, cfg)
 			if rep != nil {
-				kind := ""
-				if b := s.Backend(t.Backend); b != nil {
-					kind = string(b.Kind)
+				name := t.Backend
+				if b := s.Backend(t.Backend); b != nil && string(b.Kind) != name {
+					name += " (" + string(b.Kind) + ")"
 				}
-				rep.Backend = bench.Describe(ctx, t.Provider, strings.TrimSpace(t.Backend+" "+kind), t.Model)
+				rep.Backend = bench.Describe(ctx, t.Provider, name, t.Model)
 				var werr error
 				if jsonOut {
 					werr = rep.WriteJSON(io.out)

@@ -6,7 +6,9 @@ package neterr
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"syscall"
 
@@ -61,4 +63,26 @@ func Address(err error) string {
 		}
 	}
 	return "the server"
+}
+
+// maxErrorBody is how much of an error response's body is read.
+const maxErrorBody = 64 << 10
+
+// Response sorts err, the error of an SDK call that may have got the
+// response res: ctx's end first (Canceled), then an error status, whose
+// body (up to 64 KiB) status turns into the provider's own error, then a
+// 2xx whose body could not be read or decoded (KindProtocol), and last an
+// error without a response (Transport, with hint).
+func Response(ctx context.Context, backend string, err error, res *http.Response, hint string,
+	status func(code int, h http.Header, body []byte) *jessy.Error) error {
+	switch {
+	case ctx.Err() != nil:
+		return Canceled(ctx, backend)
+	case res != nil && res.StatusCode >= 400:
+		body, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
+		return status(res.StatusCode, res.Header, body)
+	case res != nil:
+		return &jessy.Error{Kind: jessy.KindProtocol, Backend: backend, Message: "unreadable response: " + err.Error(), Err: err}
+	}
+	return Transport(backend, err, hint)
 }

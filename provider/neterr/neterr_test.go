@@ -3,6 +3,7 @@ package neterr
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -41,5 +42,36 @@ func TestTransport(t *testing.T) {
 	}
 	if e := Transport("b", errors.New("odd"), "h"); e.Kind != jessy.KindOther || e.Hint != "" {
 		t.Errorf("other: %v", e)
+	}
+}
+
+func TestResponse(t *testing.T) {
+	status := func(code int, _ http.Header, body []byte) *jessy.Error {
+		return &jessy.Error{Kind: jessy.KindForStatus(code), Status: code, Message: string(body)}
+	}
+	resp := func(code int, body string) *http.Response {
+		return &http.Response{StatusCode: code, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
+	}
+	done, cancel := context.WithCancel(t.Context())
+	cancel()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		res  *http.Response
+		kind jessy.Kind
+		msg  string
+	}{
+		{"cancelled wins", done, resp(503, "busy"), jessy.KindCanceled, "call canceled"},
+		{"error status", t.Context(), resp(503, "busy"), jessy.KindOverloaded, "busy"},
+		{"unreadable 2xx", t.Context(), resp(200, ""), jessy.KindProtocol, "unreadable response: bad json"},
+		{"no response", t.Context(), nil, jessy.KindOther, "bad json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Response(tt.ctx, "b", errors.New("bad json"), tt.res, "h", status)
+			if jessy.KindOf(err) != tt.kind || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("got %v (kind %v), want kind %v with %q", err, jessy.KindOf(err), tt.kind, tt.msg)
+			}
+		})
 	}
 }

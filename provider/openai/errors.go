@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,30 +15,16 @@ import (
 )
 
 // wrap turns err from an SDK call into a *jessy.Error. res is the response
-// the SDK got, if any; for an error status its body holds the server's
-// error.
+// the SDK got, if any; for an error status its body holds the API's error.
 func (p *Provider) wrap(ctx context.Context, err error, res *http.Response) error {
-	if ctx.Err() != nil {
-		return p.ctxError(ctx)
-	}
-	if res != nil && res.StatusCode >= 400 {
-		body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
-		return p.statusError(res.StatusCode, res.Header, body)
-	}
-	if res != nil {
-		// A 2xx whose body could not be read or decoded.
-		return &jessy.Error{Kind: jessy.KindProtocol, Backend: p.backend, Message: "unreadable response: " + err.Error(), Err: err}
-	}
-	return p.transportError(err)
+	return neterr.Response(ctx, p.backend, err, res, transportHint, p.statusError)
 }
 
 // ctxError is the error for a call ended by ctx.
 func (p *Provider) ctxError(ctx context.Context) error { return neterr.Canceled(ctx, p.backend) }
 
-// transportError sorts an error that came without a response.
-func (p *Provider) transportError(err error) error {
-	return neterr.Transport(p.backend, err, "is the server running? check the base URL")
-}
+// transportHint is the hint of an error without a response.
+const transportHint = "is the server running? check the base URL"
 
 // statusError is the error for an error status with body.
 func (p *Provider) statusError(status int, h http.Header, body []byte) *jessy.Error {

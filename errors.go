@@ -104,6 +104,43 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Errorf returns an *Error of kind whose Message is format applied to args.
+// It is the one constructor of Error; set Backend, Hint, Status, RetryAfter
+// or Err on the result where they apply, or with its With methods.
+func Errorf(kind Kind, format string, args ...any) *Error {
+	if len(args) == 0 {
+		return &Error{Kind: kind, Message: format}
+	}
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithBackend sets e's Backend and returns e.
+func (e *Error) WithBackend(backend string) *Error {
+	e.Backend = backend
+	return e
+}
+
+// WithHint sets e's Hint and returns e.
+func (e *Error) WithHint(hint string) *Error {
+	e.Hint = hint
+	return e
+}
+
+// WithCause sets e's underlying error and returns e.
+func (e *Error) WithCause(err error) *Error {
+	e.Err = err
+	return e
+}
+
+// ErrBusy is wrapped by the error of a call that found no free slot at its
+// backend within the slot wait. Such a call is not retried: the wait
+// already was its backoff.
+var ErrBusy = errors.New("no free slot")
+
+// ErrCoolingDown is wrapped by the error of a call refused because its
+// backend is benched after repeated failures. Such a call is not retried.
+var ErrCoolingDown = errors.New("backend cooling down")
+
 // KindOf returns the Kind of err: the Kind of the first *Error in its chain,
 // KindTimeout for deadline errors, KindCanceled for context.Canceled,
 // KindUnreachable for refused connections, and KindOther otherwise.

@@ -99,6 +99,12 @@ type ModelLister interface {
 	Models(ctx context.Context) ([]ModelInfo, error)
 }
 
+// Versioner is implemented by providers that can name the version of the
+// server behind them.
+type Versioner interface {
+	Version(ctx context.Context) (string, error)
+}
+
 // LastUserContent returns the content of the last user message, or "".
 func LastUserContent(msgs []Message) string {
 	for i := len(msgs) - 1; i >= 0; i-- {

@@ -79,7 +79,13 @@ func errString(err error) string {
 	return err.Error()
 }
 
-func reportCall(c Call) CallReport {
+// ReportThought returns the JSON form of one thought, as in a run's Report.
+func ReportThought(t Thought) ThoughtReport {
+	return ThoughtReport{Index: t.Index, Phase: t.Phase, Angle: t.Angle, CallReport: ReportCall(t.Call)}
+}
+
+// ReportCall returns the JSON form of one call, as in a run's Report.
+func ReportCall(c Call) CallReport {
 	r := CallReport{
 		Backend:    c.Backend,
 		Model:      c.Model,
@@ -118,7 +124,7 @@ func (r *Result) Report() Report {
 		Question:  r.Question,
 		Thoughts:  make([]ThoughtReport, 0, len(r.Thoughts)),
 		Answered:  r.Succeeded(),
-		Synthesis: reportCall(r.Synthesis),
+		Synthesis: ReportCall(r.Synthesis),
 		Timings: TimingsReport{
 			ThinkingMS:             Milliseconds(r.Timings.Thinking),
 			SynthesisMS:            Milliseconds(r.Timings.Synthesis),
@@ -136,12 +142,7 @@ func (r *Result) Report() Report {
 		rep.ErrorKind = KindOf(r.Err).String()
 	}
 	for _, t := range r.Thoughts {
-		rep.Thoughts = append(rep.Thoughts, ThoughtReport{
-			Index:      t.Index,
-			Phase:      t.Phase,
-			Angle:      t.Angle,
-			CallReport: reportCall(t.Call),
-		})
+		rep.Thoughts = append(rep.Thoughts, ReportThought(t))
 	}
 	return rep
 }

@@ -116,6 +116,8 @@ func (t Timings) Speedup() float64 {
 // Result is everything a run produced, including what it gathered before
 // failing.
 type Result struct {
+	// Plan is what the engine chose for the run (also sent as run.started).
+	Plan     Plan
 	Mode     Mode
 	Question string
 	Thoughts []Thought

@@ -35,13 +35,3 @@ type Speed struct {
 	// included in Result.Usage.
 	WastedUsage Usage `json:"wasted_usage,omitzero"`
 }
-
-// EventThoughtCanceled ends a thought the run cut off (after the quorum's
-// grace, on agreement, or when a speculative synthesis began answering); its
-// Thought.Duration is how long it had run. It takes the place of
-// thought.done or thought.failed.
-//
-// With speculative synthesis, synthesis.started may come more than once,
-// always before any synthesis.delta: the synthesis restarted because a
-// straggler landed before its first token.
-const EventThoughtCanceled EventType = "thought.canceled"

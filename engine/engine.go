@@ -226,15 +226,21 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		return finish(&jessy.Error{Kind: jessy.KindInvalid, Message: "the question is empty"})
 	}
 
+	levels := e.choose(&res.Speed)
+	res.Plan = jessy.Plan{Mode: res.Mode, Thoughts: e.thoughts(), ThoughtsReason: res.Speed.ThoughtsReason,
+		Concurrency: res.Speed.Concurrency, ConcurrencyReason: res.Speed.ConcurrencyReason}
+	plan := res.Plan
+	sink(jessy.Event{Type: jessy.EventRunStarted, Index: -1, Plan: &plan})
+
 	switch {
 	case res.Mode == jessy.ModeSequential:
 		res.Thoughts, res.Note = e.runSequential(ctx, conv, sink)
 	case e.Speculative:
-		return finish(e.runSpeculative(ctx, conv, sink, res, start))
+		return finish(e.runSpeculative(ctx, conv, levels, sink, res, start))
 	default:
 		th, note, ok := e.runBatch(ctx, conv, sink)
 		if !ok {
-			th = e.runParallel(ctx, conv, sink, &res.Speed)
+			th = e.runParallel(ctx, conv, levels, sink, &res.Speed)
 		}
 		res.Thoughts, res.Note = th, note
 	}
@@ -263,6 +269,41 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		return finish(fmt.Errorf("synthesis: %w", res.Synthesis.Err))
 	}
 	return finish(nil)
+}
+
+// choose returns the concurrency of each thinker target for a parallel
+// run, recording the total and why in sp: one level shared by every target
+// when the concurrency is fixed or unbounded, else one learned level per
+// target (0 for a target no thought goes to). A sequential run has
+// concurrency 1.
+func (e *Engine) choose(sp *jessy.Speed) []int {
+	n := e.thoughts()
+	if e.mode() == jessy.ModeSequential {
+		sp.Concurrency, sp.ConcurrencyReason = 1, "sequential"
+		return []int{1}
+	}
+	if e.Concurrency > 0 || e.Adaptive == nil {
+		c := min(orDefault(e.Concurrency, n), n)
+		sp.Concurrency, sp.ConcurrencyReason = c, "all thoughts"
+		if e.Concurrency > 0 {
+			sp.ConcurrencyReason = "fixed"
+		}
+		return []int{c}
+	}
+	levels := make([]int, len(e.Thinkers))
+	for i, t := range e.Thinkers {
+		share := (n - i + len(e.Thinkers) - 1) / len(e.Thinkers)
+		if share == 0 {
+			continue
+		}
+		c, why := e.Adaptive.Choose(AdaptiveKey(t.Backend, t.Model), share)
+		levels[i] = c
+		sp.Concurrency += c
+		if i == 0 {
+			sp.ConcurrencyReason = why
+		}
+	}
+	return levels
 }
 
 // successful returns the thoughts that succeeded, in order: thoughts itself

@@ -68,7 +68,7 @@ type fanMsg struct {
 	slot chan struct{}
 }
 
-func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, sp *jessy.Speed) *fan {
+func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, levels []int, sp *jessy.Speed) *fan {
 	n := e.thoughts()
 	f := &fan{
 		e: e, conv: conv, n: n, angles: e.Prompts.AnglesFor(n), start: time.Now(), sp: sp, ctx: ctx,
@@ -79,29 +79,16 @@ func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, sp *jessy.Spe
 	f.emit = func(ev jessy.Event) { f.msgs <- fanMsg{ev: ev} }
 	f.cutCtx, f.cut = context.WithCancelCause(ctx)
 	f.pools = make([]chan struct{}, len(e.Thinkers))
-	f.levels = make([]int, len(e.Thinkers))
-	switch {
-	case e.Concurrency > 0 || e.Adaptive == nil:
-		c := orDefault(e.Concurrency, n)
-		pool := make(chan struct{}, c)
+	f.levels = levels
+	if len(levels) == 1 {
+		pool := make(chan struct{}, levels[0])
 		for i := range f.pools {
-			f.pools[i], f.levels[i] = pool, c
+			f.pools[i] = pool
 		}
-		sp.Concurrency, sp.ConcurrencyReason = c, "all thoughts"
-		if e.Concurrency > 0 {
-			sp.ConcurrencyReason = "fixed"
-		}
-	default:
-		for i, t := range e.Thinkers {
-			share := (n - i + len(e.Thinkers) - 1) / len(e.Thinkers)
-			if share == 0 {
-				continue
-			}
-			c, why := e.Adaptive.Choose(AdaptiveKey(t.Backend, t.Model), share)
-			f.pools[i], f.levels[i] = make(chan struct{}, c), c
-			sp.Concurrency += c
-			if i == 0 {
-				sp.ConcurrencyReason = why
+	} else {
+		for i, c := range levels {
+			if c > 0 {
+				f.pools[i] = make(chan struct{}, c)
 			}
 		}
 	}
@@ -344,8 +331,8 @@ func (f *fan) finish() {
 // it waits the grace for the rest and then cuts them off; with the samples
 // strategy it cuts them off as soon as enough agree. Events reach sink from
 // the calling goroutine.
-func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, sink jessy.Sink, sp *jessy.Speed) []jessy.Thought {
-	f := e.newFan(ctx, conv, sp)
+func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, levels []int, sink jessy.Sink, sp *jessy.Speed) []jessy.Thought {
+	f := e.newFan(ctx, conv, levels, sp)
 	f.launch()
 	var graceC <-chan time.Time
 	var reason string

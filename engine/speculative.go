@@ -88,8 +88,8 @@ func (f *fan) startSynthesis() *specAttempt {
 // runSpeculative runs the thoughts and a synthesis that starts as soon as
 // the quorum is in (see SpeedOptions.Speculative). It fills res and returns
 // the run's error; it returns once every call has returned.
-func (e *Engine) runSpeculative(ctx context.Context, conv []jessy.Message, sink jessy.Sink, res *jessy.Result, start time.Time) error {
-	f := e.newFan(ctx, conv, &res.Speed)
+func (e *Engine) runSpeculative(ctx context.Context, conv []jessy.Message, levels []int, sink jessy.Sink, res *jessy.Result, start time.Time) error {
+	f := e.newFan(ctx, conv, levels, &res.Speed)
 	f.launch()
 	var cur *specAttempt
 	var final *synthEnd

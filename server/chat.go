@@ -108,7 +108,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, sp *runSpec,
 	out := newSSE(ctx, w, s.cfg.WriteTimeout)
 	defer out.close()
 	created := time.Now().Unix()
-	n := sp.thoughts()
+	n := 0 // the thoughts of the run, from its run.started
 	chunk := func(c []choice, u *usage) {
 		if c == nil {
 			c = []choice{}
@@ -129,6 +129,8 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, sp *runSpec,
 			send(delta{Role: "assistant", Content: &empty})
 		}
 		switch ev.Type {
+		case jessy.EventRunStarted:
+			n = ev.Plan.Thoughts
 		case jessy.EventThoughtDone, jessy.EventThoughtFailed, jessy.EventThoughtCanceled:
 			if ev.Thought == nil {
 				return

@@ -85,9 +85,6 @@ type runSpec struct {
 	show bool
 }
 
-// thoughts is the number of thoughts the run makes.
-func (sp *runSpec) thoughts() int { return orDefault(sp.eng.Thoughts, engine.DefaultThoughts) }
-
 // includeUsage reports whether a streamed completion ends with a usage chunk.
 func (sp *runSpec) includeUsage() bool {
 	return sp.req.StreamOptions != nil && sp.req.StreamOptions.IncludeUsage

@@ -10,8 +10,7 @@ import (
 
 // The event types of /v1/think beyond the engine's own (jessy.EventType).
 const (
-	eventRunStarted = "run.started"
-	eventTypeError  = "error"
+	eventTypeError = "error"
 )
 
 // thinkEvent is one event of a /v1/think stream. Every event has a type and
@@ -21,10 +20,11 @@ type thinkEvent struct {
 	Type string `json:"type"`
 	Seq  int64  `json:"seq"`
 	// run.started
-	RunID    string     `json:"run_id,omitempty"`
-	Model    string     `json:"model,omitempty"`
-	Mode     jessy.Mode `json:"mode,omitempty"`
-	Thoughts int        `json:"thoughts,omitempty"`
+	RunID       string     `json:"run_id,omitempty"`
+	Model       string     `json:"model,omitempty"`
+	Mode        jessy.Mode `json:"mode,omitempty"`
+	Thoughts    int        `json:"thoughts,omitempty"`
+	Concurrency int        `json:"concurrency,omitempty"`
 	// thought.* events
 	Index *int `json:"index,omitempty"`
 	// thought.delta and synthesis.delta
@@ -57,18 +57,6 @@ func newEventError(err error) *eventError {
 	return &eventError{Message: err.Error(), Kind: jessy.KindOf(err).String()}
 }
 
-// thoughtReport is the JSON form of one thought, as in the run's report.
-func thoughtReport(th *jessy.Thought) *jessy.ThoughtReport {
-	rep := (&jessy.Result{Thoughts: []jessy.Thought{*th}}).Report()
-	return &rep.Thoughts[0]
-}
-
-// callReport is the JSON form of one call, as in the run's report.
-func callReport(c *jessy.Call) *jessy.CallReport {
-	rep := (&jessy.Result{Synthesis: *c}).Report()
-	return &rep.Synthesis
-}
-
 // think serves POST /v1/think: the run of a chat completion request,
 // answered with a Server-Sent Events stream of its events. The headers go
 // out with the run's first event, so a request that fails before any
@@ -96,16 +84,14 @@ func (s *Server) think(w http.ResponseWriter, r *http.Request) {
 			cancel(err)
 		}
 	}
-	mode := sp.eng.Mode
-	if mode == "" {
-		mode = jessy.ModeParallel
-	}
 	sink := func(ev jessy.Event) {
 		if out.err != nil || (!out.started && ev.Type == jessy.EventRunDone) {
 			return
 		}
-		if !out.started {
-			emit(thinkEvent{Type: eventRunStarted, RunID: runID, Model: sp.model, Mode: mode, Thoughts: sp.thoughts()})
+		if ev.Type == jessy.EventRunStarted {
+			emit(thinkEvent{Type: string(ev.Type), RunID: runID, Model: sp.model, Mode: ev.Plan.Mode,
+				Thoughts: ev.Plan.Thoughts, Concurrency: ev.Plan.Concurrency})
+			return
 		}
 		te := thinkEvent{Type: string(ev.Type), Text: ev.Text, Reasoning: ev.Reasoning}
 		if ev.Index >= 0 {
@@ -113,10 +99,12 @@ func (s *Server) think(w http.ResponseWriter, r *http.Request) {
 			te.Index = &i
 		}
 		if ev.Thought != nil {
-			te.Thought = thoughtReport(ev.Thought)
+			rep := jessy.ReportThought(*ev.Thought)
+			te.Thought = &rep
 		}
 		if ev.Synthesis != nil {
-			te.Synthesis = callReport(ev.Synthesis)
+			rep := jessy.ReportCall(*ev.Synthesis)
+			te.Synthesis = &rep
 		}
 		if ev.Type == jessy.EventRunDone {
 			return // sent by the handler once Run has returned

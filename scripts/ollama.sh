@@ -3,8 +3,11 @@
 # tests and the demo.
 #
 #   scripts/ollama.sh install   build Ollama v0.11.4 with `go install` unless found
-#   scripts/ollama.sh up        install if needed, start the server, create the model;
+#   scripts/ollama.sh up        install if needed, start the server, create the model
+#                               (stories260k from ../shared/models/stories260K.gguf,
+#                               else `ollama pull` of $JESSY_PULL_MODEL, smollm2:135m);
 #                               prints export lines: eval "$(scripts/ollama.sh up)"
+#   scripts/ollama.sh installed exit 0 if Ollama $VERSION is installed, 1 if not
 #   scripts/ollama.sh down      stop the server
 #   scripts/ollama.sh status    say whether it is up (exit 0 if so, 3 if not)
 #
@@ -15,9 +18,12 @@
 set -euo pipefail
 
 readonly VERSION=v0.11.4
-readonly MODEL=stories260k
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly ROOT
+# The test model's weights: the shared copy beside the repository, never a
+# copy inside it. Where there is none, `up` pulls a small real model instead.
+readonly GGUF=${JESSY_MODEL_GGUF:-$ROOT/../shared/models/stories260K.gguf}
+readonly PULL_MODEL=${JESSY_PULL_MODEL:-smollm2:135m}
 readonly PORT=${JESSY_OLLAMA_PORT:-11435}
 readonly ADDR=127.0.0.1:$PORT
 readonly URL=http://$ADDR
@@ -166,27 +172,47 @@ start_server() {
 	say "up: pid $pid, $URL"
 }
 
-# ensure_model creates $MODEL from models/Modelfile unless the server has it
-# from the same Modelfile and weights.
+# ensure_model makes the model the server runs and prints its name:
+# stories260k, created from scripts/stories260k.Modelfile and the shared
+# weights at $GGUF unless the server has it from the same Modelfile and
+# weights; where no shared copy exists, $PULL_MODEL pulled from Ollama's
+# library (which needs the network).
 ensure_model() {
-	local bin=$1 sum stamp=$STATE/$MODEL.sha256
-	sum=$(cat "$ROOT/models/Modelfile" "$ROOT/models/stories260K.gguf" | sha256sum | cut -d' ' -f1)
-	if OLLAMA_HOST=$ADDR "$bin" show "$MODEL" >/dev/null 2>&1 &&
-		[[ -f $stamp && $(<"$stamp") == "$sum" ]]; then
-		say "model $MODEL is there"
+	local bin=$1 model=stories260k sum stamp
+	if [[ ! -f $GGUF ]]; then
+		say "no shared test model at $GGUF; pulling $PULL_MODEL with ollama pull (set JESSY_PULL_MODEL for another)"
+		if ! OLLAMA_HOST=$ADDR "$bin" pull "$PULL_MODEL" >>"$LOG" 2>&1; then
+			tail -n 5 "$LOG" >&2 || true
+			die "could not pull $PULL_MODEL (no network?); put stories260K.gguf at $GGUF or set JESSY_MODEL_GGUF"
+		fi
+		echo "$PULL_MODEL"
 		return 0
 	fi
-	say "creating model $MODEL from models/Modelfile"
+	stamp=$STATE/$model.sha256
+	sum=$(cat "$ROOT/scripts/stories260k.Modelfile" "$GGUF" | sha256sum | cut -d' ' -f1)
+	if OLLAMA_HOST=$ADDR "$bin" show "$model" >/dev/null 2>&1 &&
+		[[ -f $stamp && $(<"$stamp") == "$sum" ]]; then
+		say "model $model is there"
+		echo "$model"
+		return 0
+	fi
+	say "creating model $model from $GGUF"
+	mkdir -p "$STATE"
+	{
+		echo "FROM $(cd "$(dirname "$GGUF")" && pwd)/$(basename "$GGUF")"
+		cat "$ROOT/scripts/stories260k.Modelfile"
+	} >"$STATE/Modelfile"
 	# create draws progress bars even off a terminal: keep them in the log.
-	if ! (cd "$ROOT/models" && OLLAMA_HOST=$ADDR "$bin" create "$MODEL" -f Modelfile) >>"$LOG" 2>&1; then
+	if ! OLLAMA_HOST=$ADDR "$bin" create "$model" -f "$STATE/Modelfile" >>"$LOG" 2>&1; then
 		tail -n 20 "$LOG" >&2 || true
-		die "could not create $MODEL; last lines of $LOG above"
+		die "could not create $model; last lines of $LOG above"
 	fi
 	echo "$sum" >"$stamp"
+	echo "$model"
 }
 
 cmd_up() {
-	local bin pid
+	local bin pid model
 	bin=$(cmd_install)
 	if our_pid >/dev/null && healthy; then
 		say "already up: pid $(our_pid), $URL"
@@ -199,9 +225,9 @@ cmd_up() {
 		stop_server
 		start_server "$bin"
 	fi
-	ensure_model "$bin"
+	model=$(ensure_model "$bin")
 	echo "export OLLAMA_HOST=$URL"
-	echo "export LLM_MODEL=$MODEL"
+	echo "export LLM_MODEL=$model"
 	echo "export JESSY_TEST_OLLAMA_HOST=$URL"
 }
 
@@ -265,11 +291,12 @@ cmd_status() {
 
 case ${1:-} in
 install) cmd_install >/dev/null ;;
+installed) find_ollama >/dev/null ;;
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
 *)
-	echo "usage: $0 install|up|down|status" >&2
+	echo "usage: $0 install|installed|up|down|status" >&2
 	exit 2
 	;;
 esac

@@ -78,10 +78,20 @@ func TestWireCancelMidPhase(t *testing.T) {
 						}
 					})
 				}()
-				<-sawDelta
+				select {
+				case <-sawDelta:
+				case <-done:
+					t.Fatalf("the run ended before any output streamed: %v", err)
+				case <-time.After(10 * time.Second):
+					t.Fatal("no output streamed within 10s")
+				}
 				cancel()
 				start := time.Now()
-				<-done
+				select {
+				case <-done:
+				case <-time.After(10 * time.Second):
+					t.Fatal("the run did not end within 10s of the cancel")
+				}
 				if took := time.Since(start); took > time.Second {
 					t.Errorf("run ended %v after the cancel", took)
 				}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -273,8 +274,18 @@ func TestChatFnErrorStopsStream(t *testing.T) {
 
 func TestChatConcurrentCallsKeepTheirOwnOutcome(t *testing.T) {
 	// Each call's reply depends on its prompt, and one in three fails: the
-	// per-call bookkeeping must not leak from one call into another.
+	// per-call bookkeeping must not leak from one call into another. No
+	// reply starts before two calls are in flight, so they overlap.
+	var arrived atomic.Int32
+	overlap := make(chan struct{})
 	srv := providertest.NewOllama(t, func(_ int, req providertest.Request) providertest.Reply {
+		if arrived.Add(1) == 2 {
+			close(overlap)
+		}
+		select {
+		case <-overlap:
+		case <-time.After(10 * time.Second):
+		}
 		q := jessy.LastUserContent(req.Messages)
 		if strings.HasSuffix(q, "fail") {
 			return providertest.Reply{Chunks: []string{"half"}, Message: "boom " + q}
@@ -312,7 +323,7 @@ func TestChatConcurrentCallsKeepTheirOwnOutcome(t *testing.T) {
 		}
 	}
 	if srv.PeakInFlight() < 2 {
-		t.Logf("peak in flight %d: the calls did not overlap this time", srv.PeakInFlight())
+		t.Errorf("peak in flight %d: the calls never overlapped, so the test proved nothing", srv.PeakInFlight())
 	}
 }
 

@@ -104,13 +104,14 @@ func TestRealCompleteBatch(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	prompts := []string{"Once upon a time", "The little dog"}
-	texts, _, err := p.CompleteBatch(ctx, jessy.BatchRequest{Model: model, Prompts: prompts, MaxTokens: 16})
-	switch {
-	case errors.Is(err, jessy.ErrBatchUnsupported):
-		t.Logf("the server refuses lists of prompts: %v", err)
-	case err != nil:
-		t.Fatalf("error %v, want texts or ErrBatchUnsupported", err)
-	case len(texts) != len(prompts):
-		t.Fatalf("%d texts for %d prompts", len(texts), len(prompts))
+	// Ollama's /v1/completions takes one prompt, not a list: the provider
+	// must say so with ErrBatchUnsupported, so that the engine falls back
+	// to one request per thought.
+	_, _, err := p.CompleteBatch(ctx, jessy.BatchRequest{Model: model, Prompts: prompts, MaxTokens: 16})
+	if !errors.Is(err, jessy.ErrBatchUnsupported) {
+		t.Fatalf("batch of %d prompts: err = %v, want ErrBatchUnsupported from Ollama", len(prompts), err)
+	}
+	if jessy.KindOf(err) != jessy.KindBadRequest {
+		t.Errorf("kind %v, want bad_request (the server's 400)", jessy.KindOf(err))
 	}
 }

@@ -18,6 +18,9 @@ const (
 	exitOK     = 0
 	exitFailed = 1 // the run failed
 	exitUsage  = 2 // the command line or configuration is wrong
+	// exitInterrupted is the shell's status for a process ended by SIGINT
+	// (128 + 2): the run was stopped by Ctrl-C or SIGTERM.
+	exitInterrupted = 130
 )
 
 // stdio is the process's environment as the commands see it, so tests can
@@ -76,6 +79,10 @@ func run(ctx context.Context, args []string, io stdio) int {
 	if err == nil {
 		return exitOK
 	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintln(io.err, "jessy: interrupted")
+		return exitInterrupted
+	}
 	var rf runFailed
 	if errors.As(err, &rf) {
 		return exitFailed
@@ -130,12 +137,20 @@ Environment (flags win over it, and it wins over the config file):
 		Args:          cobra.ArbitraryArgs,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError{err} })
+	root.Version = version()
+	root.SetVersionTemplate("jessy {{.Version}}\n")
 	ask := newAskCmd(io)
 	root.Flags().AddFlagSet(ask.flags)
-	root.RunE = ask.run
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if name, ok := mistypedCommand(root, args, cmd.ArgsLenAtDash()); ok {
+			return usagef("%q is not a command; did you mean %s? (to ask it as a question: jessy -- %s)", args[0], name, args[0])
+		}
+		return ask.run(cmd, args)
+	}
 	root.AddCommand(newChatCmd(io))
 	root.AddCommand(newInfoCmds(io)...)
 	root.AddCommand(newServeCmd(io))
 	root.AddCommand(newBenchCmd(io))
+	root.AddCommand(newVersionCmd(io))
 	return root
 }

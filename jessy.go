@@ -50,7 +50,22 @@ type Delta struct {
 	// Reasoning is text a backend sends beside the answer (reasoning_content,
 	// thinking blocks). It is never mixed into Text.
 	Reasoning string
+	// Stop, on the last piece of a call, says why the model stopped, where
+	// the backend says; "" elsewhere.
+	Stop StopReason
 }
+
+// StopReason says why a model stopped writing.
+type StopReason string
+
+// The stop reasons a provider reports.
+const (
+	// StopEnd: the model ended its answer.
+	StopEnd StopReason = "stop"
+	// StopLength: the output cap (ChatRequest.MaxTokens) or the context
+	// window cut the answer.
+	StopLength StopReason = "length"
+)
 
 // Usage counts the tokens of one or more calls, as the backend reported them.
 type Usage struct {

@@ -34,6 +34,10 @@ type CallReport struct {
 	TTFTMS     float64         `json:"ttft_ms"`
 	Usage      Usage           `json:"usage"`
 	Attempts   []AttemptReport `json:"attempts,omitempty"`
+	// StopReason is why the model stopped, where the backend said.
+	StopReason StopReason `json:"stop_reason,omitempty"`
+	// Truncated is set when the output was cut by its token cap.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // AttemptReport is the JSON form of an Attempt.
@@ -96,6 +100,8 @@ func ReportCall(c Call) CallReport {
 		DurationMS: Milliseconds(c.Duration),
 		TTFTMS:     Milliseconds(c.TTFT),
 		Usage:      c.Usage,
+		StopReason: c.Stop,
+		Truncated:  c.Truncated(),
 	}
 	for _, a := range c.Attempts {
 		ar := AttemptReport{

@@ -82,7 +82,14 @@ type Call struct {
 	Duration  time.Duration
 	Usage     Usage
 	Attempts  []Attempt
+	// Stop is why the model stopped, where the backend said; StopLength
+	// means the answer was cut.
+	Stop StopReason
 }
+
+// Truncated reports whether the call's output was cut by its token cap or
+// the context window.
+func (c *Call) Truncated() bool { return c.Stop == StopLength }
 
 // Thought is the outcome of one angle.
 type Thought struct {

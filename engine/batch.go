@@ -43,18 +43,12 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.
 	if e.ThoughtTimeout > 0 {
 		var cancel context.CancelFunc
 		cctx, cancel = context.WithTimeoutCause(ctx, e.ThoughtTimeout,
-			&jessy.Error{Kind: jessy.KindTimeout, Backend: t.Backend, Message: "batched thoughts timed out after " + e.ThoughtTimeout.String()})
+			jessy.Errorf(jessy.KindTimeout, "batched thoughts timed out after %s", e.ThoughtTimeout).
+				WithBackend(t.Backend).WithCause(jessy.ErrCallTimeout))
 		defer cancel()
 	}
 	start := time.Now()
-	var texts []string
-	var usage jessy.Usage
-	var err error
-	err = guard(cctx, ctx, t, func(c context.Context) error {
-		var err error
-		texts, usage, err = b.CompleteBatch(c, req)
-		return err
-	})
+	texts, usage, err := b.CompleteBatch(cctx, req)
 	if errors.Is(err, jessy.ErrBatchUnsupported) && ctx.Err() == nil {
 		return nil, batchNote, false
 	}
@@ -72,7 +66,7 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.
 			th.Status, th.Err = jessy.StatusFailed, err
 		case i >= len(texts) || strings.TrimSpace(texts[i]) == "":
 			th.Status = jessy.StatusFailed
-			th.Err = &jessy.Error{Kind: jessy.KindProtocol, Backend: t.Backend, Message: "the model returned an empty answer"}
+			th.Err = jessy.Errorf(jessy.KindProtocol, "the model returned an empty answer").WithBackend(t.Backend)
 		default:
 			th.Status, th.Text, th.TTFT = jessy.StatusOK, texts[i], d
 		}

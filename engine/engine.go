@@ -33,16 +33,12 @@ const (
 // Target is a model on a backend.
 type Target struct {
 	// Backend names the backend in results, e.g. "ollama".
-	Backend  string
+	Backend string
+	// Provider makes the calls. Per-backend limits and benching are
+	// decorators of it (package guard): share one guarded provider between
+	// every Target of a backend, across runs.
 	Provider jessy.Provider
 	Model    string
-	// Gate, when set, bounds the calls in flight to this backend. Share one
-	// Gate between every Target of a backend, across runs, to hold a
-	// per-backend limit.
-	Gate Gate
-	// Breaker, when set, benches the backend after repeated failures. Share
-	// one Breaker between every Target of a backend, across runs.
-	Breaker *Breaker
 }
 
 // Options shape a run. The zero Options run 8 parallel thoughts with the

@@ -95,7 +95,7 @@ func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, levels []int,
 	if e.Strategy == StrategySamples && !e.Agreement.Lexical {
 		f.embedder, f.embModel = e.Agreement.Embedder, e.Agreement.Model
 		if f.embedder == nil {
-			f.embedder, _ = e.Thinkers[0].Provider.(jessy.Embedder)
+			f.embedder, _ = jessy.Find[jessy.Embedder](e.Thinkers[0].Provider)
 		}
 		if f.embModel == "" {
 			f.embModel = e.Thinkers[0].Model

@@ -100,7 +100,8 @@ type Agreement struct {
 	// DefaultCosineThreshold with embeddings, DefaultJaccardThreshold without.
 	Threshold float64
 	// Embedder embeds the samples. Nil uses the first thinker's provider when
-	// it implements jessy.Embedder, else the lexical measure.
+	// it, or a provider it wraps, implements jessy.Embedder (see jessy.Find),
+	// else the lexical measure.
 	Embedder jessy.Embedder
 	// Model is the embedding model; "" uses the first thinker's model.
 	Model string

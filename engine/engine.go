@@ -278,7 +278,7 @@ func (e *Engine) choose(sp *jessy.Speed) []int {
 		sp.Concurrency, sp.ConcurrencyReason = 1, "sequential"
 		return []int{1}
 	}
-	if e.Concurrency > 0 || e.Adaptive == nil {
+	if e.Concurrency > 0 || e.Tuner == nil {
 		c := min(orDefault(e.Concurrency, n), n)
 		sp.Concurrency, sp.ConcurrencyReason = c, "all thoughts"
 		if e.Concurrency > 0 {
@@ -292,7 +292,7 @@ func (e *Engine) choose(sp *jessy.Speed) []int {
 		if share == 0 {
 			continue
 		}
-		c, why := e.Adaptive.Choose(AdaptiveKey(t.Backend, t.Model), share)
+		c, why := e.Tuner.Choose(TuneKey(t.Backend, t.Model), share)
 		levels[i] = c
 		sp.Concurrency += c
 		if i == 0 {

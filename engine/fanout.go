@@ -288,7 +288,7 @@ func (f *fan) record(th *jessy.Thought) { f.received[th.Index] = true }
 func (f *fan) finish() {
 	f.wg.Wait()
 	f.cut(nil)
-	if f.e.Adaptive != nil && f.e.Concurrency == 0 && f.ctx.Err() == nil {
+	if f.e.Tuner != nil && f.e.Concurrency == 0 && f.ctx.Err() == nil {
 		for i, t := range f.e.Thinkers {
 			if f.levels[i] == 0 {
 				continue
@@ -299,7 +299,7 @@ func (f *fan) finish() {
 					mine = append(mine, th)
 				}
 			}
-			f.e.Adaptive.Learn(AdaptiveKey(t.Backend, t.Model), f.levels[i], mine)
+			f.e.Tuner.Learn(TuneKey(t.Backend, t.Model), f.levels[i], mine)
 		}
 	}
 	var okTokens, ok, canceledTokens int

@@ -128,10 +128,10 @@ type SpeedOptions struct {
 	Strategy Strategy
 	// Agreement shapes the early stop of StrategySamples.
 	Agreement Agreement
-	// Adaptive, when set and Options.Concurrency is 0, chooses each thinker
+	// Tuner, when set and Options.Concurrency is 0, chooses each thinker
 	// target's concurrency from what it learned of that backend and model,
 	// and learns from the run. Share one across runs.
-	Adaptive *Adaptive
+	Tuner Tuner
 	// ThoughtsAuto chooses the number of thoughts from the question (see
 	// ChooseThoughts) instead of Options.Thoughts.
 	ThoughtsAuto bool

@@ -12,6 +12,7 @@ import (
 	"github.com/jessy-llm/jessy/config"
 	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/guard"
+	"github.com/jessy-llm/jessy/tune"
 )
 
 // settingsFlags are the flags that choose backends and shape runs; every
@@ -37,7 +38,7 @@ type settingsFlags struct {
 	cooldownAfter                int
 	speed                        speedFlags
 	// adaptive is the auto-concurrency controller, loaded on first use.
-	adaptive *engine.Adaptive
+	adaptive *tune.Adaptive
 }
 
 func (f *settingsFlags) register(fs *pflag.FlagSet) {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,23 +15,27 @@ import (
 // batchNote is the Result.Note of a run whose batched request was refused.
 const batchNote = "the server refused batched prompts; sent one request per thought"
 
-// runBatch sends every thought of a parallel run as one batched request to
-// the only thinker, when Options.Batch is set and its provider is a
-// jessy.Batcher. It reports false, having sent nothing to sink, when the run
-// cannot be batched; and false with a note when the server refused the list,
-// so the caller falls back to one request per thought.
-func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.Sink) ([]jessy.Thought, string, bool) {
+// batcher returns the only thinker's provider when a parallel run's
+// thoughts go to it as one batched request: Options.Batch is set and the
+// provider is a jessy.Batcher itself (a decorator that guards batches is
+// one; jessy.Find is not used, so no guard is bypassed). Else it is nil.
+func (e *Engine) batcher() jessy.Batcher {
 	if !e.Batch || len(e.Thinkers) != 1 {
-		return nil, "", false
+		return nil
 	}
-	t := e.Thinkers[0]
-	b, ok := t.Provider.(jessy.Batcher)
-	if !ok {
-		return nil, "", false
-	}
+	b, _ := e.Thinkers[0].Provider.(jessy.Batcher)
+	return b
+}
+
+// runBatch sends every thought of a parallel run as one batched request to
+// the only thinker (see batcher). When the server refuses the list, having
+// sent nothing to sink, it runs the thoughts one request each (runParallel)
+// and says so in the note.
+func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, levels []int, sink jessy.Sink) outcome {
+	t, b := e.Thinkers[0], e.batcher()
 	n := e.thoughts()
 	angles := e.Prompts.AnglesFor(n)
-	req := jessy.BatchRequest{Model: t.Model, MaxTokens: orDefault(e.MaxTokens, DefaultMaxTokens), Temperature: e.Temperature}
+	req := jessy.BatchRequest{Model: t.Model, MaxTokens: cmp.Or(e.MaxTokens, DefaultMaxTokens), Temperature: e.Temperature}
 	thoughts := make([]jessy.Thought, n)
 	for i, a := range angles {
 		req.Prompts = append(req.Prompts, prompt.Flatten(e.Prompts.Thought(conv, a, i, n, nil)))
@@ -50,7 +55,9 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.
 	start := time.Now()
 	texts, usage, err := b.CompleteBatch(cctx, req)
 	if errors.Is(err, jessy.ErrBatchUnsupported) && ctx.Err() == nil {
-		return nil, batchNote, false
+		o := e.runParallel(ctx, conv, levels, sink)
+		o.note = batchNote
+		return o
 	}
 	if err != nil && cctx.Err() != nil {
 		err = context.Cause(cctx)
@@ -82,7 +89,7 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.
 	// The request's usage is the thoughts' usage; it is put on the first
 	// thought so that sums over thoughts stay right.
 	thoughts[0].Usage = usage
-	return thoughts, fmt.Sprintf("batched: %d thoughts in one request", n), true
+	return outcome{thoughts: thoughts, note: fmt.Sprintf("batched: %d thoughts in one request", n)}
 }
 
 // snapshotThought returns a copy of th for an event, with its own Attempts.

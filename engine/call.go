@@ -20,7 +20,7 @@ type callHooks struct {
 }
 
 // call makes one model call to t with the run's retry policy, within
-// timeout (0 for none), and records it in c. It returns when the call is
+// timeout (0 for none), and returns its record. It returns when the call is
 // over, and reports whether any output (text or reasoning that is not
 // blank) reached hooks.delta: such a call is never retried, and no fallback
 // may take it over.
@@ -30,9 +30,8 @@ type callHooks struct {
 // that reached the backend (see lastReal). A call that runs out of timeout
 // fails with a *jessy.Error of KindTimeout,
 // "timed out after <timeout>"; one whose ctx ends fails with ctx's cause.
-func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, timeout time.Duration, hooks callHooks, c *jessy.Call) bool {
-	*c = jessy.Call{}
-	c.Backend, c.Model, c.Start = t.Backend, t.Model, time.Now()
+func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, timeout time.Duration, hooks callHooks) (jessy.Call, bool) {
+	c := &jessy.Call{Backend: t.Backend, Model: t.Model, Start: time.Now()}
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, timeout,
@@ -79,7 +78,7 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 	c.Text = out.text.String()
 	c.Reasoning = out.reasoning.String()
 	c.Duration = time.Since(c.Start)
-	return out.streamed
+	return *c, out.streamed
 }
 
 // output gathers the streamed output of one call, across its attempts.

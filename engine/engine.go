@@ -8,6 +8,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -169,13 +170,6 @@ func (e *Engine) mode() jessy.Mode {
 	return e.Mode
 }
 
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
 // Run answers the last user message of conv, with the earlier messages as
 // conversation history. It blocks until the run is over and every call it
 // started has returned; sink (which may be nil) receives the run's events
@@ -209,7 +203,7 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		sink(jessy.Event{Type: jessy.EventRunDone, Index: -1, Result: res, Err: err})
 		return res, err
 	}
-	if err := cmpOr(e.validate(), e.validateSpeed()); err != nil {
+	if err := cmp.Or(e.validate(), e.validateSpeed()); err != nil {
 		return finish(err)
 	}
 	if e.Timeout > 0 {
@@ -228,35 +222,33 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 	plan := res.Plan
 	sink(jessy.Event{Type: jessy.EventRunStarted, Index: -1, Plan: &plan})
 
-	switch {
-	case res.Mode == jessy.ModeSequential:
-		res.Thoughts, res.Note = e.runSequential(ctx, conv, sink)
-	case e.Speculative:
-		return finish(e.runSpeculative(ctx, conv, levels, sink, res, start))
-	default:
-		th, note, ok := e.runBatch(ctx, conv, sink)
-		if !ok {
-			th = e.runParallel(ctx, conv, levels, sink, &res.Speed)
-		}
-		res.Thoughts, res.Note = th, note
-	}
+	o := e.strategy()(ctx, conv, levels, sink)
+	res.Thoughts, res.Note = o.thoughts, o.note
 	res.Timings.Thinking = time.Since(start)
+	if !o.thinkingDone.IsZero() {
+		res.Timings.Thinking = o.thinkingDone.Sub(start)
+	}
+	if res.Mode == jessy.ModeParallel {
+		// A sequential run's skipped thoughts converged; they were not cut off.
+		res.Speed = speedOf(res.Speed, o)
+	}
 	if err := ctx.Err(); err != nil {
+		if o.synthesis != nil {
+			res.Synthesis = *o.synthesis
+		}
 		return finish(context.Cause(ctx))
 	}
 
 	ok := successful(res.Thoughts)
-	var failures []error
-	for _, t := range res.Thoughts {
-		if t.Status == jessy.StatusFailed {
-			failures = append(failures, fmt.Errorf("thought %d (%s): %w", t.Index+1, t.Angle, t.Err))
-		}
+	need := max(e.MinThoughts, 1)
+	switch {
+	case o.synthesis != nil:
+		res.Synthesis = *o.synthesis
+	case len(ok) < need:
+		return finish(quorumError(need, len(ok), res.Thoughts))
+	default:
+		res.Synthesis = e.synthesize(ctx, conv, ok, len(res.Thoughts), sink)
 	}
-	if need := max(e.MinThoughts, 1); len(ok) < need {
-		return finish(&QuorumError{Need: need, Got: len(ok), Total: len(res.Thoughts), Failures: failures})
-	}
-
-	res.Synthesis = e.synthesize(ctx, conv, ok, len(res.Thoughts), sink)
 	res.Timings.Synthesis = res.Synthesis.Duration
 	if res.Synthesis.Status != jessy.StatusOK {
 		if ctx.Err() != nil {
@@ -265,6 +257,18 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		return finish(fmt.Errorf("synthesis: %w", res.Synthesis.Err))
 	}
 	return finish(nil)
+}
+
+// quorumError is the error of a run whose thoughts, got of them successful,
+// fell short of the quorum need.
+func quorumError(need, got int, thoughts []jessy.Thought) *QuorumError {
+	var failures []error
+	for _, t := range thoughts {
+		if t.Status == jessy.StatusFailed {
+			failures = append(failures, fmt.Errorf("thought %d (%s): %w", t.Index+1, t.Angle, t.Err))
+		}
+	}
+	return &QuorumError{Need: need, Got: got, Total: len(thoughts), Failures: failures}
 }
 
 // choose returns the concurrency of each thinker target for a parallel
@@ -279,7 +283,7 @@ func (e *Engine) choose(sp *jessy.Speed) []int {
 		return []int{1}
 	}
 	if e.Concurrency > 0 || e.Tuner == nil {
-		c := min(orDefault(e.Concurrency, n), n)
+		c := min(cmp.Or(e.Concurrency, n), n)
 		sp.Concurrency, sp.ConcurrencyReason = c, "all thoughts"
 		if e.Concurrency > 0 {
 			sp.ConcurrencyReason = "fixed"

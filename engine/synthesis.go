@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -33,11 +34,10 @@ func (e *Engine) synthesize(ctx context.Context, conv []jessy.Message, ok []jess
 		req := jessy.ChatRequest{
 			Model:       t.Model,
 			Messages:    messages,
-			MaxTokens:   orDefault(e.SynthesisMaxTokens, DefaultSynthesisMaxTokens),
+			MaxTokens:   cmp.Or(e.SynthesisMaxTokens, DefaultSynthesisMaxTokens),
 			Temperature: e.Temperature,
 		}
-		var c jessy.Call
-		streamed := e.call(ctx, t, req, e.SynthesisTimeout, hooks, &c)
+		c, streamed := e.call(ctx, t, req, e.SynthesisTimeout, hooks)
 		all = merge(prior, c, start)
 		if c.Status == jessy.StatusOK || streamed || ctx.Err() != nil ||
 			jessy.KindOf(c.Err) == jessy.KindCanceled || k == len(targets)-1 {

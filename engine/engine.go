@@ -130,28 +130,28 @@ func (e *QuorumError) Unwrap() []error { return e.Failures }
 
 func (e *Engine) validate() error {
 	if len(e.Thinkers) == 0 {
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: "engine has no thinker target"}
+		return jessy.Errorf(jessy.KindInvalid, "engine has no thinker target")
 	}
 	for _, targets := range [][]Target{e.Thinkers, {e.Synthesizer}, e.Fallbacks} {
 		for _, t := range targets {
 			if t.Provider == nil {
-				return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("target %q has no provider", t.Backend)}
+				return jessy.Errorf(jessy.KindInvalid, "target %q has no provider", t.Backend)
 			}
 		}
 	}
 	if e.Thoughts < 0 || e.Concurrency < 0 || e.MinThoughts < 0 || e.Retry.Retries < 0 {
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: "thoughts, concurrency, min thoughts and retries must not be negative"}
+		return jessy.Errorf(jessy.KindInvalid, "thoughts, concurrency, min thoughts and retries must not be negative")
 	}
 	if e.Timeout < 0 || e.ThoughtTimeout < 0 || e.SynthesisTimeout < 0 {
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: "timeouts must not be negative"}
+		return jessy.Errorf(jessy.KindInvalid, "timeouts must not be negative")
 	}
 	if e.MinThoughts > e.thoughts() {
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("min thoughts %d exceeds thoughts %d", e.MinThoughts, e.thoughts())}
+		return jessy.Errorf(jessy.KindInvalid, "min thoughts %d exceeds thoughts %d", e.MinThoughts, e.thoughts())
 	}
 	switch e.Mode {
 	case "", jessy.ModeParallel, jessy.ModeSequential:
 	default:
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("unknown mode %q", e.Mode)}
+		return jessy.Errorf(jessy.KindInvalid, "unknown mode %q", e.Mode)
 	}
 	return nil
 }
@@ -209,11 +209,11 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 	if e.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, e.Timeout,
-			&jessy.Error{Kind: jessy.KindTimeout, Message: fmt.Sprintf("run timed out after %s", e.Timeout)})
+			jessy.Errorf(jessy.KindTimeout, "run timed out after %s", e.Timeout))
 		defer cancel()
 	}
 	if strings.TrimSpace(res.Question) == "" {
-		return finish(&jessy.Error{Kind: jessy.KindInvalid, Message: "the question is empty"})
+		return finish(jessy.Errorf(jessy.KindInvalid, "the question is empty"))
 	}
 
 	levels := e.choose(&res.Speed)

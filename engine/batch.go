@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, levels []in
 		th := &thoughts[i]
 		th.Start, th.Duration = start, d
 		th.Attempts = []jessy.Attempt{{Start: start, Duration: d, Err: err}}
-		sink(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(th)})
+		sink(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(*th)})
 		switch {
 		case err != nil:
 			th.Status, th.Err = jessy.StatusFailed, err
@@ -84,7 +85,7 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, levels []in
 		} else {
 			sink(jessy.Event{Type: jessy.EventThoughtDelta, Index: i, Text: th.Text})
 		}
-		sink(jessy.Event{Type: typ, Index: i, Thought: snapshotThought(th), Err: th.Err})
+		sink(jessy.Event{Type: typ, Index: i, Thought: snapshotThought(*th), Err: th.Err})
 	}
 	// The request's usage is the thoughts' usage; it is put on the first
 	// thought so that sums over thoughts stay right.
@@ -93,9 +94,7 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, levels []in
 }
 
 // snapshotThought returns a copy of th for an event, with its own Attempts.
-func snapshotThought(th *jessy.Thought) *jessy.Thought {
-	s := new(jessy.Thought)
-	*s = *th
-	s.Attempts = append([]jessy.Attempt(nil), th.Attempts...)
-	return s
+func snapshotThought(th jessy.Thought) *jessy.Thought {
+	th.Attempts = slices.Clone(th.Attempts)
+	return &th
 }

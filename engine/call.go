@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +17,7 @@ type callHooks struct {
 	// retry is told of a failed attempt that will be retried; c is a copy
 	// of the call so far, its last attempt the failed one, that the hook
 	// may keep.
-	retry func(c *jessy.Call, err error)
+	retry func(c jessy.Call, err error)
 }
 
 // call makes one model call to t with the run's retry policy, within
@@ -39,10 +40,9 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 		defer cancel()
 	}
 	out := &output{c: c, delta: hooks.delta}
-	add := out.add
 	for attempt := 0; ; attempt++ {
 		a := jessy.Attempt{Start: time.Now(), Backend: t.Backend, Model: t.Model}
-		usage, err := t.Provider.Chat(ctx, req, add)
+		usage, err := t.Provider.Chat(ctx, req, out.add)
 		a.Duration = time.Since(a.Start)
 		c.Usage = c.Usage.Add(usage)
 		if err == nil && strings.TrimSpace(out.text.String()) == "" {
@@ -66,9 +66,9 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 		}
 		if hooks.retry != nil {
 			snap := *c
-			snap.Attempts = append([]jessy.Attempt(nil), c.Attempts...)
+			snap.Attempts = slices.Clone(c.Attempts)
 			snap.Duration = time.Since(c.Start)
-			hooks.retry(&snap, err)
+			hooks.retry(snap, err)
 		}
 		if !sleep(ctx, d.wait) {
 			c.Status, c.Err = jessy.StatusFailed, context.Cause(ctx)

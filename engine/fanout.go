@@ -91,8 +91,7 @@ func (f *fan) thought(i int) {
 		return
 	}
 	f.thoughts[i] = f.e.think(f.adm.ctx, f.conv, f.angles[i], i, f.n, nil, f.emit, f.settle)
-	th := &f.thoughts[i]
-	f.msgs <- fanMsg{ev: lastEvent(th), done: th, slot: slot}
+	f.msgs <- fanMsg{ev: lastEvent(f.thoughts[i]), done: &f.thoughts[i], slot: slot}
 }
 
 // notStarted is the record of thought i, cut off before it started:

@@ -27,9 +27,9 @@ func (e *Engine) synthesize(ctx context.Context, conv []jessy.Message, ok []jess
 	sink(jessy.Event{Type: jessy.EventSynthesisStarted, Index: -1, Synthesis: &jessy.Call{Backend: e.Synthesizer.Backend, Model: e.Synthesizer.Model, Start: start}})
 	for k, t := range targets {
 		prior := all
-		hooks.retry = func(c *jessy.Call, err error) {
-			*c = merge(prior, *c, start)
-			sink(jessy.Event{Type: jessy.EventSynthesisRetry, Index: -1, Synthesis: c, Err: err})
+		hooks.retry = func(c jessy.Call, err error) {
+			m := merge(prior, c, start)
+			sink(jessy.Event{Type: jessy.EventSynthesisRetry, Index: -1, Synthesis: &m, Err: err})
 		}
 		req := jessy.ChatRequest{
 			Model:       t.Model,

@@ -17,7 +17,7 @@ func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.An
 	t := e.Thinkers[i%len(e.Thinkers)]
 	th := jessy.Thought{Index: i, Phase: angle.Phase, Angle: angle.Question}
 	th.Backend, th.Model = t.Backend, t.Model
-	emit(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(&th)})
+	emit(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(th)})
 	req := jessy.ChatRequest{
 		Model:       t.Model,
 		Messages:    e.Prompts.Thought(conv, angle, i, n, earlier),
@@ -28,9 +28,9 @@ func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.An
 		delta: func(d jessy.Delta) {
 			emit(jessy.Event{Type: jessy.EventThoughtDelta, Index: i, Text: d.Text, Reasoning: d.Reasoning})
 		},
-		retry: func(c *jessy.Call, err error) {
+		retry: func(c jessy.Call, err error) {
 			s := th
-			s.Call = *c
+			s.Call = c
 			emit(jessy.Event{Type: jessy.EventThoughtRetry, Index: i, Thought: &s, Err: err})
 		},
 	})
@@ -42,7 +42,7 @@ func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.An
 
 // lastEvent is the last event of thought th, which started and finished:
 // thought.done, thought.canceled or thought.failed.
-func lastEvent(th *jessy.Thought) jessy.Event {
+func lastEvent(th jessy.Thought) jessy.Event {
 	typ := jessy.EventThoughtFailed
 	switch th.Status {
 	case jessy.StatusOK:
@@ -83,7 +83,7 @@ func (e *Engine) runSequential(ctx context.Context, conv []jessy.Message, _ []in
 			continue
 		}
 		th := e.think(ctx, conv, angles[i], i, n, ok, sink, nil)
-		sink(lastEvent(&th))
+		sink(lastEvent(th))
 		thoughts = append(thoughts, th)
 		if th.Status != jessy.StatusOK {
 			continue

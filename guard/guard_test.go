@@ -3,6 +3,7 @@ package guard_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -88,5 +89,42 @@ func TestWrapKeepsInterfaces(t *testing.T) {
 	}
 	if guard.Of(fake) != nil {
 		t.Error("Of found a guard on a bare provider")
+	}
+}
+
+// A call's outcome reaches the breaker unless its ctx ended for a reason
+// other than the call's own timeout.
+func TestGuardRecordsOnlyTheBackendsFaults(t *testing.T) {
+	callTimeout := jessy.Errorf(jessy.KindTimeout, "timed out after 1s").WithCause(jessy.ErrCallTimeout)
+	for _, tt := range []struct {
+		name  string
+		cause error // nil: ctx stays live
+		reply providertest.Reply
+		open  bool
+	}{
+		{"refused, ctx live", nil, providertest.Reply{Err: refused()}, true},
+		{"bad request, ctx live", nil, providertest.Reply{Status: 400, Message: "bad"}, false},
+		{"the call's own timeout", callTimeout, providertest.Reply{Hang: true}, true},
+		{"run cancelled", context.Canceled, providertest.Reply{Hang: true}, false},
+		{"run timed out", jessy.Errorf(jessy.KindTimeout, "run timed out after 1s"), providertest.Reply{Hang: true}, false},
+		{"cut off", fmt.Errorf("%w: quorum in", engine.ErrCutOff), providertest.Reply{Hang: true}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := guard.Wrap(providertest.NewFake(providertest.Always(tt.reply)), "fake", guard.Options{Threshold: 1, Cooldown: time.Minute})
+				ctx, cancel := context.WithCancelCause(t.Context())
+				defer cancel(nil)
+				if tt.cause != nil {
+					time.AfterFunc(time.Second, func() { cancel(tt.cause) })
+				}
+				_, err := p.Chat(ctx, jessy.ChatRequest{}, func(jessy.Delta) error { return nil })
+				if err == nil {
+					t.Fatal("the call succeeded")
+				}
+				if got := guard.Of(p).Breaker().Open(); got != tt.open {
+					t.Errorf("breaker open = %v after %v, want %v", got, err, tt.open)
+				}
+			})
+		})
 	}
 }

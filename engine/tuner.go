@@ -7,10 +7,11 @@ import "github.com/jessy-llm/jessy"
 // the one the command line and the server use). It is consulted only when
 // Options.Concurrency is 0.
 //
-// For each thinker target that gets thoughts, a run calls Choose once before
-// its thoughts start and, unless the run was cancelled or ran out of time,
-// Learn once after they all ended, with the same key and the level Choose
-// returned. Runs call a shared Tuner concurrently: implementations must be
+// For each thinker target that gets thoughts, a parallel run calls Choose
+// once before its thoughts start and, unless the run was cancelled or ran
+// out of time, Learn once after they all ended, with the same key and the
+// level Choose returned. A batched run (Options.Batch) chooses but does not
+// learn: its thoughts were one request. Runs call a shared Tuner concurrently: implementations must be
 // safe for concurrent use. Neither method may block on I/O.
 type Tuner interface {
 	// Choose returns the concurrency (1 to n) for the next run of n thoughts

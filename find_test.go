@@ -7,7 +7,9 @@ import (
 
 type plain struct{}
 
-func (plain) Chat(context.Context, ChatRequest, func(Delta) error) (Usage, error) { return Usage{}, nil }
+func (plain) Chat(context.Context, ChatRequest, func(Delta) error) (Usage, error) {
+	return Usage{}, nil
+}
 
 type embedding struct{ plain }
 

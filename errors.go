@@ -141,6 +141,30 @@ var ErrBusy = errors.New("no free slot")
 // backend is benched after repeated failures. Such a call is not retried.
 var ErrCoolingDown = errors.New("backend cooling down")
 
+// ErrCallTimeout is wrapped by the cause of the cancellation of a call that
+// ran out of its own time limit (the engine's ThoughtTimeout and
+// SynthesisTimeout). Provider decorators read it to tell a call the backend
+// took too long for from one its caller gave up on.
+var ErrCallTimeout = errors.New("call timed out")
+
+// Retryable reports whether err is a failure another attempt of the same
+// call may get past: its kind is retryable and, when it carries an HTTP
+// status, so is the status. A local refusal (ErrBusy, ErrCoolingDown) is
+// not retryable; nor is nil.
+func Retryable(err error) bool {
+	if err == nil || errors.Is(err, ErrCoolingDown) || errors.Is(err, ErrBusy) {
+		return false
+	}
+	if !KindOf(err).Retryable() {
+		return false
+	}
+	var je *Error
+	if errors.As(err, &je) && je.Status != 0 {
+		return RetryableStatus(je.Status)
+	}
+	return true
+}
+
 // KindOf returns the Kind of err: the Kind of the first *Error in its chain,
 // KindTimeout for deadline errors, KindCanceled for context.Canceled,
 // KindUnreachable for refused connections, and KindOther otherwise.

@@ -96,6 +96,31 @@ type Provider interface {
 	Chat(ctx context.Context, req ChatRequest, fn func(Delta) error) (Usage, error)
 }
 
+// Unwrapper is implemented by a Provider that decorates another (a guard,
+// say): Unwrap returns the provider it wraps.
+type Unwrapper interface {
+	Unwrap() Provider
+}
+
+// Find returns p, or the first provider p wraps (following Unwrapper), that
+// implements T, and whether there is one. Use it for optional interfaces a
+// decorator does not forward, such as Embedder, ModelLister and Versioner:
+// calls made through the result bypass the decorators above it.
+func Find[T any](p Provider) (T, bool) {
+	for p != nil {
+		if t, ok := p.(T); ok {
+			return t, true
+		}
+		u, ok := p.(Unwrapper)
+		if !ok {
+			break
+		}
+		p = u.Unwrap()
+	}
+	var zero T
+	return zero, false
+}
+
 // Embedder is implemented by providers that can embed text.
 type Embedder interface {
 	// Embed returns one vector per input, in order.

@@ -1,5 +1,5 @@
 // Package backend turns resolved configuration into working parts: one
-// provider and one Gate per backend, the Engine of a run, and the probes of
+// guarded provider per backend, the Engine of a run, and the probes of
 // `jessy doctor` and `jessy models`.
 //
 // It is the only package besides cmd that imports every provider package.
@@ -13,6 +13,7 @@ import (
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/config"
 	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/guard"
 	"github.com/jessy-llm/jessy/prompt"
 	"github.com/jessy-llm/jessy/provider/anthropic"
 	"github.com/jessy-llm/jessy/provider/ollama"
@@ -36,12 +37,11 @@ func Open(b *config.Backend) (jessy.Provider, error) {
 		Message: fmt.Sprintf("unknown backend kind %q", b.Kind)}
 }
 
-// Build returns the Engine of s: one provider and one Gate per backend the
-// run uses, shared by every target on that backend, so that thoughts on
-// different backends run concurrently, each backend under its own
-// concurrency limit (a backend with concurrency 0 gets no Gate), and one
-// engine.Breaker per backend with the engine's default threshold and
-// cooldown. Targets carry the backend's name and the model, so results
+// Build returns the Engine of s: one provider per backend the run uses,
+// wrapped by guard and shared by every target on that backend, so that
+// thoughts on different backends run concurrently, each backend under its
+// own concurrency limit (a backend with concurrency 0 gets none) and
+// benched by its own breaker with guard's default threshold and cooldown. Targets carry the backend's name and the model, so results
 // record who answered. Fallbacks become the engine's Fallbacks: the
 // synthesis tries the synthesizer and then each fallback in turn.
 //
@@ -52,8 +52,8 @@ func Build(s *config.Settings) (*engine.Engine, error) {
 	return NewPool().Build(s)
 }
 
-// Pool builds engines that share one provider, one Gate and one Breaker per
-// backend, so that a backend's concurrency limit and cooldown hold across
+// Pool builds engines that share one guarded provider (one concurrency
+// limit, one breaker) per backend, so that a backend's concurrency limit and cooldown hold across
 // every engine built from it (the server builds one engine per profile and model). A backend is
 // known by its name, kind and address. A Pool is safe for concurrent use.
 type Pool struct {
@@ -64,10 +64,10 @@ type Pool struct {
 }
 
 // NewPool returns an empty Pool whose backends cool down after
-// engine.DefaultBreakerThreshold failures in a row, for
-// engine.DefaultBreakerCooldown.
+// guard.DefaultBreakerThreshold failures in a row, for
+// guard.DefaultBreakerCooldown.
 func NewPool() *Pool {
-	return NewPoolWith(engine.DefaultBreakerThreshold, engine.DefaultBreakerCooldown)
+	return NewPoolWith(guard.DefaultBreakerThreshold, guard.DefaultBreakerCooldown)
 }
 
 // NewPoolWith returns an empty Pool whose backends cool down for cooldown
@@ -77,7 +77,8 @@ func NewPoolWith(threshold int, cooldown time.Duration) *Pool {
 	return &Pool{targets: map[string]engine.Target{}, threshold: threshold, cooldown: cooldown}
 }
 
-// target returns the shared target of b, opening it on first use.
+// target returns the shared target of b, opening and guarding its provider
+// on first use.
 func (p *Pool) target(b *config.Backend) (engine.Target, error) {
 	key := string(b.Kind) + " " + b.Name + " " + b.BaseURL
 	p.mu.Lock()
@@ -89,13 +90,9 @@ func (p *Pool) target(b *config.Backend) (engine.Target, error) {
 	if err != nil {
 		return engine.Target{}, err
 	}
-	t := engine.Target{Backend: b.Name, Provider: prov}
-	if p.threshold > 0 && p.cooldown > 0 {
-		t.Breaker = engine.NewBreaker(p.threshold, p.cooldown)
-	}
-	if b.Concurrency > 0 {
-		t.Gate = engine.NewLimit(b.Concurrency, b.MaxWait)
-	}
+	t := engine.Target{Backend: b.Name, Provider: guard.Wrap(prov, b.Name, guard.Options{
+		Slots: b.Concurrency, MaxWait: b.MaxWait, Threshold: p.threshold, Cooldown: p.cooldown,
+	})}
 	p.targets[key] = t
 	return t, nil
 }

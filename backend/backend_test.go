@@ -12,6 +12,7 @@ import (
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/config"
 	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/guard"
 	"github.com/jessy-llm/jessy/providertest"
 )
 
@@ -81,7 +82,8 @@ defaults: {thoughts: 6, retries: 0}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Thinkers[0].Gate == e.Thinkers[1].Gate || e.Thinkers[1].Gate != e.Synthesizer.Gate || e.Thinkers[0].Provider == e.Thinkers[1].Provider {
+	if lim := guard.Of(e.Thinkers[0].Provider).Limit(); lim == nil || lim == guard.Of(e.Thinkers[1].Provider).Limit() ||
+		e.Thinkers[1].Provider != e.Synthesizer.Provider || e.Thinkers[0].Provider == e.Thinkers[1].Provider {
 		t.Errorf("targets do not share one provider and gate per backend")
 	}
 	res, err := e.Run(t.Context(), ask("why?"), nil)
@@ -187,7 +189,7 @@ defaults: {backend: a, model: m1, thoughts: 4, retries: 0}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e1.Thinkers[0].Gate == nil || e1.Thinkers[0].Gate != e2.Thinkers[0].Gate || e2.Thinkers[0].Model != "m2" {
+	if guard.Of(e1.Thinkers[0].Provider).Limit() == nil || e1.Thinkers[0].Provider != e2.Thinkers[0].Provider || e2.Thinkers[0].Model != "m2" {
 		t.Fatal("engines of one pool do not share the backend's gate")
 	}
 	var wg sync.WaitGroup
@@ -202,7 +204,7 @@ defaults: {backend: a, model: m1, thoughts: 4, retries: 0}
 	if s.PeakInFlight() != 2 {
 		t.Errorf("peak in flight over two engines = %d, want the backend's 2", s.PeakInFlight())
 	}
-	if e3, _ := Build(settings(t, file, config.Overrides{})); e3.Thinkers[0].Gate == e1.Thinkers[0].Gate {
+	if e3, _ := Build(settings(t, file, config.Overrides{})); e3.Thinkers[0].Provider == e1.Thinkers[0].Provider {
 		t.Error("Build without a pool shares a gate it should not")
 	}
 }
@@ -218,7 +220,7 @@ func TestPoolCooldownPolicy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := e.Thinkers[0].Breaker != nil; got != tt.want {
+		if got := guard.Of(e.Thinkers[0].Provider).Breaker() != nil; got != tt.want {
 			t.Errorf("NewPoolWith(%d, %v): breaker %v, want %v", tt.threshold, tt.cooldown, got, tt.want)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/jessy-llm/jessy"
 )
 
 // Versioner is implemented by providers that can tell the server's version
@@ -16,12 +18,16 @@ type Versioner interface {
 }
 
 // Describe fills in a Backend for provider p named name serving model: the
-// version when p is a Versioner and answers, and, for Ollama, the
+// version when p is, or wraps (see jessy.Find), a Versioner and answers, and, for Ollama, the
 // parallelism setting when OllamaParallel can tell it. It never fails;
 // what it cannot learn stays empty.
 func Describe(ctx context.Context, p any, name, model string) Backend {
 	b := Backend{Name: name, Model: model, CPUs: runtime.NumCPU()}
-	if v, ok := p.(Versioner); ok {
+	v, ok := p.(Versioner)
+	if jp, isProvider := p.(jessy.Provider); isProvider {
+		v, ok = jessy.Find[Versioner](jp)
+	}
+	if ok {
 		if s, err := v.Version(ctx); err == nil {
 			b.Version = s
 		}

@@ -32,7 +32,7 @@ const (
 	Quorum Mode = "quorum"
 	// Speculative is Quorum with speculative synthesis.
 	Speculative Mode = "speculative"
-	// Auto is Parallel with Base's Adaptive concurrency.
+	// Auto is Parallel with Base's Tuner choosing the concurrency.
 	Auto Mode = "auto"
 )
 
@@ -43,13 +43,13 @@ func (m Mode) Options(base engine.Options) (engine.Options, error) {
 	o.Speculative = false
 	switch m {
 	case Sequential:
-		o.Mode, o.Quorum, o.Adaptive = jessy.ModeSequential, 0, nil
+		o.Mode, o.Quorum, o.Tuner = jessy.ModeSequential, 0, nil
 	case Parallel:
-		o.Quorum, o.Adaptive = 0, nil
+		o.Quorum, o.Tuner = 0, nil
 	case Quorum:
-		o.Adaptive = nil
+		o.Tuner = nil
 	case Speculative:
-		o.Speculative, o.Adaptive = true, nil
+		o.Speculative, o.Tuner = true, nil
 	case Auto:
 		o.Quorum, o.Concurrency = 0, 0
 	default:
@@ -58,7 +58,7 @@ func (m Mode) Options(base engine.Options) (engine.Options, error) {
 	if (m == Quorum || m == Speculative) && o.Quorum == 0 {
 		return o, fmt.Errorf("bench mode %s needs a quorum", m)
 	}
-	if m == Auto && o.Adaptive == nil {
+	if m == Auto && o.Tuner == nil {
 		return o, fmt.Errorf("bench mode auto needs an adaptive controller")
 	}
 	return o, nil
@@ -69,7 +69,7 @@ type Config struct {
 	// Question is asked in every run.
 	Question string
 	// Base is the options every mode starts from; its Quorum, Grace and
-	// Adaptive enable the quorum, speculative and auto modes.
+	// Tuner enable the quorum, speculative and auto modes.
 	Base engine.Options
 	// New builds the engine of one mode from its options.
 	New func(engine.Options) *engine.Engine
@@ -84,13 +84,13 @@ type Config struct {
 }
 
 // DefaultModes are sequential and parallel, then quorum and speculative
-// when base has a quorum, then auto when base has an adaptive controller.
+// when base has a quorum, then auto when base has a Tuner.
 func DefaultModes(base engine.Options) []Mode {
 	ms := []Mode{Sequential, Parallel}
 	if base.Quorum > 0 {
 		ms = append(ms, Quorum, Speculative)
 	}
-	if base.Adaptive != nil {
+	if base.Tuner != nil {
 		ms = append(ms, Auto)
 	}
 	return ms

@@ -17,6 +17,7 @@ import (
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/providertest"
+	"github.com/jessy-llm/jessy/tune"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -60,9 +61,9 @@ func builder(p jessy.Provider) func(engine.Options) *engine.Engine {
 
 func TestRunModes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a, _ := engine.NewAdaptive("")
+		a, _ := tune.Open("")
 		p := &loaded{latency: func(int) time.Duration { return 100 * time.Millisecond }}
-		base := engine.Options{SpeedOptions: engine.SpeedOptions{Quorum: 6, Adaptive: a}}
+		base := engine.Options{SpeedOptions: engine.SpeedOptions{Quorum: 6, Tuner: a}}
 		var warm, measured int
 		rep, err := Run(t.Context(), Config{
 			Question: "Why is the sky blue?", Base: base, New: builder(p), Warmup: 2, Reps: 3,
@@ -164,7 +165,7 @@ func TestCalibrate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				a, _ := engine.NewAdaptive("")
+				a, _ := tune.Open("")
 				p := &loaded{latency: tt.latency}
 				cal, err := Calibrate(t.Context(), Config{Question: "q?", New: builder(p), Reps: 2}, nil, a)
 				if err != nil {
@@ -173,7 +174,7 @@ func TestCalibrate(t *testing.T) {
 				if cal.Best != tt.best || len(cal.Levels) != 4 || cal.Levels[0].Runs != 2 {
 					t.Errorf("calibration %+v, want best %d", cal, tt.best)
 				}
-				if best, _ := a.Best(engine.AdaptiveKey("fake", "m"), 8); best != tt.best {
+				if best, _ := a.Best(engine.TuneKey("fake", "m"), 8); best != tt.best {
 					t.Errorf("controller best %d", best)
 				}
 				var b bytes.Buffer
@@ -194,13 +195,13 @@ func TestAutoWithinTenPercent(t *testing.T) {
 	for _, capacity := range []int{1, 2, 3, 4, 8, 16} {
 		t.Run(fmt.Sprint(capacity), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				a, _ := engine.NewAdaptive("")
+				a, _ := tune.Open("")
 				p := &loaded{even: true, latency: func(k int) time.Duration {
 					return time.Duration(max(k, capacity)) * 100 * time.Millisecond / time.Duration(capacity)
 				}}
 				rep, err := Run(t.Context(), Config{
 					Question: "q?", New: builder(p), Warmup: 5, Reps: 3, Modes: []Mode{Sequential, Parallel, Auto},
-					Base: engine.Options{SpeedOptions: engine.SpeedOptions{Adaptive: a}},
+					Base: engine.Options{SpeedOptions: engine.SpeedOptions{Tuner: a}},
 				})
 				if err != nil {
 					t.Fatal(err)

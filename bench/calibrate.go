@@ -10,6 +10,7 @@ import (
 
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/tune"
 )
 
 // DefaultLevels are the concurrencies Calibrate measures.
@@ -37,7 +38,7 @@ type Calibration struct {
 // unmeasured runs, teaches a what it saw, and saves a. The engine's first
 // thinker names the key. It returns an error when no run succeeded, when a
 // cannot be saved, or when ctx is cancelled.
-func Calibrate(ctx context.Context, cfg Config, levels []int, a *engine.Adaptive) (*Calibration, error) {
+func Calibrate(ctx context.Context, cfg Config, levels []int, a *tune.Adaptive) (*Calibration, error) {
 	if cfg.New == nil || cfg.Question == "" || a == nil {
 		return nil, errors.New("calibrate: a question, an engine builder and an adaptive controller are needed")
 	}
@@ -49,7 +50,7 @@ func Calibrate(ctx context.Context, cfg Config, levels []int, a *engine.Adaptive
 		reps = 3
 	}
 	base := cfg.Base
-	base.Mode, base.Quorum, base.Speculative, base.Adaptive = jessy.ModeParallel, 0, false, nil
+	base.Mode, base.Quorum, base.Speculative, base.Tuner = jessy.ModeParallel, 0, false, nil
 	base.Strategy = engine.StrategyAngles
 	conv := []jessy.Message{{Role: jessy.RoleUser, Content: cfg.Question}}
 	engines := make([]*engine.Engine, len(levels))
@@ -59,7 +60,7 @@ func Calibrate(ctx context.Context, cfg Config, levels []int, a *engine.Adaptive
 		engines[i] = cfg.New(o)
 	}
 	first := engines[0].Thinkers[0]
-	cal := &Calibration{Key: engine.AdaptiveKey(first.Backend, first.Model)}
+	cal := &Calibration{Key: engine.TuneKey(first.Backend, first.Model)}
 	n := 0
 	for range cfg.Warmup {
 		if _, err := engines[len(engines)-1].Run(ctx, conv, nil); ctx.Err() != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/provider/ollama"
+	"github.com/jessy-llm/jessy/tune"
 )
 
 // TestBenchRealOllama runs `jessy bench --calibrate` and `jessy bench`
@@ -42,7 +43,7 @@ func TestBenchRealOllama(t *testing.T) {
 	// The provider keeps connections alive on http.DefaultTransport; close
 	// them so that goleak sees no reader goroutines left.
 	t.Cleanup(http.DefaultTransport.(*http.Transport).CloseIdleConnections)
-	a, err := engine.NewAdaptive(filepath.Join(t.TempDir(), "concurrency.json"))
+	a, err := tune.Open(filepath.Join(t.TempDir(), "concurrency.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestBenchRealOllama(t *testing.T) {
 	cfg := Config{
 		Question: "Once upon a time, a little girl named Lily found a shiny stone. What did she do with it?",
 		Base: engine.Options{MaxTokens: 64, SynthesisMaxTokens: 64, SpeedOptions: engine.SpeedOptions{
-			Quorum: 6, Grace: engine.Grace{Fraction: 0.5}, Adaptive: a,
+			Quorum: 6, Grace: engine.Grace{Fraction: 0.5}, Tuner: a,
 		}},
 		New: build, Warmup: 0, Reps: 1,
 		Progress: func(m Mode, rep int, warm bool, res *jessy.Result) {

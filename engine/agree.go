@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/jessy-llm/jessy"
 )
@@ -67,4 +70,57 @@ func (a agreement) agreed(ok []jessy.Thought) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// embeddings are the vectors of a samples run's successful thoughts, for
+// the agreement check. vecs[i] is written by thought i's goroutine before it
+// sends its thought, so the reader may read the vectors of the thoughts it
+// received.
+type embeddings struct {
+	embedder jessy.Embedder
+	model    string
+	vecs     [][]float64
+
+	mu  sync.Mutex
+	err error // the first failure, while the run went on
+}
+
+// newEmbeddings returns the embeddings of a samples run of n thoughts, or
+// nil when there is no embedder: the Agreement's, else one the first
+// thinker's provider is or wraps (jessy.Find).
+func newEmbeddings(e *Engine, n int) *embeddings {
+	em := &embeddings{embedder: e.Agreement.Embedder, model: cmp.Or(e.Agreement.Model, e.Thinkers[0].Model)}
+	if em.embedder == nil {
+		em.embedder, _ = jessy.Find[jessy.Embedder](e.Thinkers[0].Provider)
+	}
+	if em.embedder == nil {
+		return nil
+	}
+	em.vecs = make([][]float64, n)
+	return em
+}
+
+// embed embeds th's text into vecs[th.Index]. A failure while ctx is live
+// is kept (see failed); the agreement check then falls back to words.
+func (em *embeddings) embed(ctx context.Context, th jessy.Thought) {
+	v, err := em.embedder.Embed(ctx, em.model, []string{th.Text})
+	if err == nil && len(v) != 1 {
+		err = fmt.Errorf("embed: %d vectors for 1 input", len(v))
+	}
+	if err == nil {
+		em.vecs[th.Index] = v[0]
+		return
+	}
+	if ctx.Err() == nil {
+		em.mu.Lock()
+		em.err = cmp.Or(em.err, err)
+		em.mu.Unlock()
+	}
+}
+
+// failed returns the first embedding failure, nil when there was none.
+func (em *embeddings) failed() error {
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	return em.err
 }

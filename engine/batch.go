@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,23 +16,27 @@ import (
 // batchNote is the Result.Note of a run whose batched request was refused.
 const batchNote = "the server refused batched prompts; sent one request per thought"
 
-// runBatch sends every thought of a parallel run as one batched request to
-// the only thinker, when Options.Batch is set and its provider is a
-// jessy.Batcher. It reports false, having sent nothing to sink, when the run
-// cannot be batched; and false with a note when the server refused the list,
-// so the caller falls back to one request per thought.
-func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.Sink) ([]jessy.Thought, string, bool) {
+// batcher returns the only thinker's provider when a parallel run's
+// thoughts go to it as one batched request: Options.Batch is set and the
+// provider is a jessy.Batcher itself (a decorator that guards batches is
+// one; jessy.Find is not used, so no guard is bypassed). Else it is nil.
+func (e *Engine) batcher() jessy.Batcher {
 	if !e.Batch || len(e.Thinkers) != 1 {
-		return nil, "", false
+		return nil
 	}
-	t := e.Thinkers[0]
-	b, ok := t.Provider.(jessy.Batcher)
-	if !ok {
-		return nil, "", false
-	}
+	b, _ := e.Thinkers[0].Provider.(jessy.Batcher)
+	return b
+}
+
+// runBatch sends every thought of a parallel run as one batched request to
+// the only thinker (see batcher). When the server refuses the list, having
+// sent nothing to sink, it runs the thoughts one request each (runParallel)
+// and says so in the note.
+func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, levels []int, sink jessy.Sink) outcome {
+	t, b := e.Thinkers[0], e.batcher()
 	n := e.thoughts()
 	angles := e.Prompts.AnglesFor(n)
-	req := jessy.BatchRequest{Model: t.Model, MaxTokens: orDefault(e.MaxTokens, DefaultMaxTokens), Temperature: e.Temperature}
+	req := jessy.BatchRequest{Model: t.Model, MaxTokens: cmp.Or(e.MaxTokens, DefaultMaxTokens), Temperature: e.Temperature}
 	thoughts := make([]jessy.Thought, n)
 	for i, a := range angles {
 		req.Prompts = append(req.Prompts, prompt.Flatten(e.Prompts.Thought(conv, a, i, n, nil)))
@@ -43,20 +49,16 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.
 	if e.ThoughtTimeout > 0 {
 		var cancel context.CancelFunc
 		cctx, cancel = context.WithTimeoutCause(ctx, e.ThoughtTimeout,
-			&jessy.Error{Kind: jessy.KindTimeout, Backend: t.Backend, Message: "batched thoughts timed out after " + e.ThoughtTimeout.String()})
+			jessy.Errorf(jessy.KindTimeout, "batched thoughts timed out after %s", e.ThoughtTimeout).
+				WithBackend(t.Backend).WithCause(jessy.ErrCallTimeout))
 		defer cancel()
 	}
 	start := time.Now()
-	var texts []string
-	var usage jessy.Usage
-	var err error
-	err = guard(cctx, ctx, t, func(c context.Context) error {
-		var err error
-		texts, usage, err = b.CompleteBatch(c, req)
-		return err
-	})
+	texts, usage, err := b.CompleteBatch(cctx, req)
 	if errors.Is(err, jessy.ErrBatchUnsupported) && ctx.Err() == nil {
-		return nil, batchNote, false
+		o := e.runParallel(ctx, conv, levels, sink)
+		o.note = batchNote
+		return o
 	}
 	if err != nil && cctx.Err() != nil {
 		err = context.Cause(cctx)
@@ -66,13 +68,13 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.
 		th := &thoughts[i]
 		th.Start, th.Duration = start, d
 		th.Attempts = []jessy.Attempt{{Start: start, Duration: d, Err: err}}
-		sink(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(th)})
+		sink(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(*th)})
 		switch {
 		case err != nil:
 			th.Status, th.Err = jessy.StatusFailed, err
 		case i >= len(texts) || strings.TrimSpace(texts[i]) == "":
 			th.Status = jessy.StatusFailed
-			th.Err = &jessy.Error{Kind: jessy.KindProtocol, Backend: t.Backend, Message: "the model returned an empty answer"}
+			th.Err = jessy.Errorf(jessy.KindProtocol, "the model returned an empty answer").WithBackend(t.Backend)
 		default:
 			th.Status, th.Text, th.TTFT = jessy.StatusOK, texts[i], d
 		}
@@ -83,18 +85,16 @@ func (e *Engine) runBatch(ctx context.Context, conv []jessy.Message, sink jessy.
 		} else {
 			sink(jessy.Event{Type: jessy.EventThoughtDelta, Index: i, Text: th.Text})
 		}
-		sink(jessy.Event{Type: typ, Index: i, Thought: snapshotThought(th), Err: th.Err})
+		sink(jessy.Event{Type: typ, Index: i, Thought: snapshotThought(*th), Err: th.Err})
 	}
 	// The request's usage is the thoughts' usage; it is put on the first
 	// thought so that sums over thoughts stay right.
 	thoughts[0].Usage = usage
-	return thoughts, fmt.Sprintf("batched: %d thoughts in one request", n), true
+	return outcome{thoughts: thoughts, note: fmt.Sprintf("batched: %d thoughts in one request", n)}
 }
 
 // snapshotThought returns a copy of th for an event, with its own Attempts.
-func snapshotThought(th *jessy.Thought) *jessy.Thought {
-	s := new(jessy.Thought)
-	*s = *th
-	s.Attempts = append([]jessy.Attempt(nil), th.Attempts...)
-	return s
+func snapshotThought(th jessy.Thought) *jessy.Thought {
+	th.Attempts = slices.Clone(th.Attempts)
+	return &th
 }

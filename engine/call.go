@@ -3,7 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,11 +17,11 @@ type callHooks struct {
 	// retry is told of a failed attempt that will be retried; c is a copy
 	// of the call so far, its last attempt the failed one, that the hook
 	// may keep.
-	retry func(c *jessy.Call, err error)
+	retry func(c jessy.Call, err error)
 }
 
 // call makes one model call to t with the run's retry policy, within
-// timeout (0 for none), and records it in c. It returns when the call is
+// timeout (0 for none), and returns its record. It returns when the call is
 // over, and reports whether any output (text or reasoning that is not
 // blank) reached hooks.delta: such a call is never retried, and no fallback
 // may take it over.
@@ -31,30 +31,22 @@ type callHooks struct {
 // that reached the backend (see lastReal). A call that runs out of timeout
 // fails with a *jessy.Error of KindTimeout,
 // "timed out after <timeout>"; one whose ctx ends fails with ctx's cause.
-func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, timeout time.Duration, hooks callHooks, c *jessy.Call) bool {
-	*c = jessy.Call{}
-	c.Backend, c.Model, c.Start = t.Backend, t.Model, time.Now()
-	outer := ctx
+func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, timeout time.Duration, hooks callHooks) (jessy.Call, bool) {
+	c := &jessy.Call{Backend: t.Backend, Model: t.Model, Start: time.Now()}
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, timeout,
-			&jessy.Error{Kind: jessy.KindTimeout, Backend: t.Backend, Message: fmt.Sprintf("timed out after %s", timeout)})
+			jessy.Errorf(jessy.KindTimeout, "timed out after %s", timeout).WithBackend(t.Backend).WithCause(jessy.ErrCallTimeout))
 		defer cancel()
 	}
 	out := &output{c: c, delta: hooks.delta}
-	add := out.add
 	for attempt := 0; ; attempt++ {
 		a := jessy.Attempt{Start: time.Now(), Backend: t.Backend, Model: t.Model}
-		var usage jessy.Usage
-		err := guard(ctx, outer, t, func(ctx context.Context) error {
-			var err error
-			usage, err = t.Provider.Chat(ctx, req, add)
-			return err
-		})
+		usage, err := t.Provider.Chat(ctx, req, out.add)
 		a.Duration = time.Since(a.Start)
 		c.Usage = c.Usage.Add(usage)
 		if err == nil && strings.TrimSpace(out.text.String()) == "" {
-			err = &jessy.Error{Kind: jessy.KindProtocol, Backend: t.Backend, Message: "the model returned an empty answer"}
+			err = jessy.Errorf(jessy.KindProtocol, "the model returned an empty answer").WithBackend(t.Backend)
 		}
 		if err != nil && ctx.Err() != nil {
 			err = context.Cause(ctx)
@@ -74,9 +66,9 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 		}
 		if hooks.retry != nil {
 			snap := *c
-			snap.Attempts = append([]jessy.Attempt(nil), c.Attempts...)
+			snap.Attempts = slices.Clone(c.Attempts)
 			snap.Duration = time.Since(c.Start)
-			hooks.retry(&snap, err)
+			hooks.retry(snap, err)
 		}
 		if !sleep(ctx, d.wait) {
 			c.Status, c.Err = jessy.StatusFailed, context.Cause(ctx)
@@ -86,7 +78,7 @@ func (e *Engine) call(ctx context.Context, t Target, req jessy.ChatRequest, time
 	c.Text = out.text.String()
 	c.Reasoning = out.reasoning.String()
 	c.Duration = time.Since(c.Start)
-	return out.streamed
+	return *c, out.streamed
 }
 
 // output gathers the streamed output of one call, across its attempts.
@@ -119,45 +111,12 @@ func (o *output) add(d jessy.Delta) error {
 	return nil
 }
 
-// guard runs do, one request to t's backend: it asks t's breaker first,
-// holds a slot of t's gate meanwhile, and tells the breaker the outcome
-// unless outer (the run's context, without the call's own timeout) has
-// ended, which is no fault of the backend.
-func guard(ctx, outer context.Context, t Target, do func(context.Context) error) error {
-	if t.Breaker != nil {
-		if err := t.Breaker.Allow(t.Backend); err != nil {
-			return err
-		}
-	}
-	if t.Gate != nil {
-		release, err := t.Gate.Acquire(ctx)
-		if err != nil {
-			var je *jessy.Error
-			if errors.As(err, &je) && je.Backend == "" {
-				cp := *je
-				cp.Backend = t.Backend
-				err = &cp
-			}
-			return err
-		}
-		defer release()
-	}
-	err := do(ctx)
-	if t.Breaker != nil && outer.Err() == nil {
-		if err != nil && ctx.Err() != nil {
-			err = context.Cause(ctx)
-		}
-		t.Breaker.Record(err)
-	}
-	return err
-}
-
 // lastReal returns the error of the last failed attempt that reached the
 // backend: a retry refused by an open breaker says less than the failure
 // before it. It is the last attempt's error when none reached the backend.
 func lastReal(attempts []jessy.Attempt) error {
 	for i := len(attempts) - 1; i >= 0; i-- {
-		if err := attempts[i].Err; err != nil && !errors.Is(err, ErrCoolingDown) {
+		if err := attempts[i].Err; err != nil && !errors.Is(err, jessy.ErrCoolingDown) {
 			return err
 		}
 	}

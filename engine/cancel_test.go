@@ -127,8 +127,8 @@ func TestRetryDecisions(t *testing.T) {
 		{"streamed", e(jessy.KindServer, 500, 0), 0, true, false, "not retried: output had already streamed"},
 		{"retry-after", e(jessy.KindRateLimited, 429, 7*time.Second), 0, false, true, "retrying after 7s as Retry-After asked: rate_limited (HTTP 429)"},
 		{"retry-after too long", e(jessy.KindRateLimited, 429, time.Hour), 0, false, false, "not retried: Retry-After 1h0m0s exceeds 30s"},
-		{"cooling down", fmt.Errorf("x: %w", &jessy.Error{Kind: jessy.KindUnreachable, Err: ErrCoolingDown}), 0, false, false, "not retried: the backend is cooling down"},
-		{"no slot", &jessy.Error{Kind: jessy.KindOverloaded, Err: ErrBusy}, 0, false, false, "not retried: no free slot for the backend"},
+		{"cooling down", fmt.Errorf("x: %w", &jessy.Error{Kind: jessy.KindUnreachable, Err: jessy.ErrCoolingDown}), 0, false, false, "not retried: the backend is cooling down"},
+		{"no slot", &jessy.Error{Kind: jessy.KindOverloaded, Err: jessy.ErrBusy}, 0, false, false, "not retried: no free slot for the backend"},
 		{"refused", refused(), 0, false, true, "retrying after "},
 		{"timeout", e(jessy.KindTimeout, 0, 0), 0, false, false, "not retried: timeout is not retryable"},
 	}

@@ -8,6 +8,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,16 +34,12 @@ const (
 // Target is a model on a backend.
 type Target struct {
 	// Backend names the backend in results, e.g. "ollama".
-	Backend  string
+	Backend string
+	// Provider makes the calls. Per-backend limits and benching are
+	// decorators of it (package guard): share one guarded provider between
+	// every Target of a backend, across runs.
 	Provider jessy.Provider
 	Model    string
-	// Gate, when set, bounds the calls in flight to this backend. Share one
-	// Gate between every Target of a backend, across runs, to hold a
-	// per-backend limit.
-	Gate Gate
-	// Breaker, when set, benches the backend after repeated failures. Share
-	// one Breaker between every Target of a backend, across runs.
-	Breaker *Breaker
 }
 
 // Options shape a run. The zero Options run 8 parallel thoughts with the
@@ -133,28 +130,28 @@ func (e *QuorumError) Unwrap() []error { return e.Failures }
 
 func (e *Engine) validate() error {
 	if len(e.Thinkers) == 0 {
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: "engine has no thinker target"}
+		return jessy.Errorf(jessy.KindInvalid, "engine has no thinker target")
 	}
 	for _, targets := range [][]Target{e.Thinkers, {e.Synthesizer}, e.Fallbacks} {
 		for _, t := range targets {
 			if t.Provider == nil {
-				return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("target %q has no provider", t.Backend)}
+				return jessy.Errorf(jessy.KindInvalid, "target %q has no provider", t.Backend)
 			}
 		}
 	}
 	if e.Thoughts < 0 || e.Concurrency < 0 || e.MinThoughts < 0 || e.Retry.Retries < 0 {
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: "thoughts, concurrency, min thoughts and retries must not be negative"}
+		return jessy.Errorf(jessy.KindInvalid, "thoughts, concurrency, min thoughts and retries must not be negative")
 	}
 	if e.Timeout < 0 || e.ThoughtTimeout < 0 || e.SynthesisTimeout < 0 {
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: "timeouts must not be negative"}
+		return jessy.Errorf(jessy.KindInvalid, "timeouts must not be negative")
 	}
 	if e.MinThoughts > e.thoughts() {
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("min thoughts %d exceeds thoughts %d", e.MinThoughts, e.thoughts())}
+		return jessy.Errorf(jessy.KindInvalid, "min thoughts %d exceeds thoughts %d", e.MinThoughts, e.thoughts())
 	}
 	switch e.Mode {
 	case "", jessy.ModeParallel, jessy.ModeSequential:
 	default:
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("unknown mode %q", e.Mode)}
+		return jessy.Errorf(jessy.KindInvalid, "unknown mode %q", e.Mode)
 	}
 	return nil
 }
@@ -171,13 +168,6 @@ func (e *Engine) mode() jessy.Mode {
 		return jessy.ModeParallel
 	}
 	return e.Mode
-}
-
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // Run answers the last user message of conv, with the earlier messages as
@@ -213,17 +203,17 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		sink(jessy.Event{Type: jessy.EventRunDone, Index: -1, Result: res, Err: err})
 		return res, err
 	}
-	if err := cmpOr(e.validate(), e.validateSpeed()); err != nil {
+	if err := cmp.Or(e.validate(), e.validateSpeed()); err != nil {
 		return finish(err)
 	}
 	if e.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, e.Timeout,
-			&jessy.Error{Kind: jessy.KindTimeout, Message: fmt.Sprintf("run timed out after %s", e.Timeout)})
+			jessy.Errorf(jessy.KindTimeout, "run timed out after %s", e.Timeout))
 		defer cancel()
 	}
 	if strings.TrimSpace(res.Question) == "" {
-		return finish(&jessy.Error{Kind: jessy.KindInvalid, Message: "the question is empty"})
+		return finish(jessy.Errorf(jessy.KindInvalid, "the question is empty"))
 	}
 
 	levels := e.choose(&res.Speed)
@@ -232,35 +222,33 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 	plan := res.Plan
 	sink(jessy.Event{Type: jessy.EventRunStarted, Index: -1, Plan: &plan})
 
-	switch {
-	case res.Mode == jessy.ModeSequential:
-		res.Thoughts, res.Note = e.runSequential(ctx, conv, sink)
-	case e.Speculative:
-		return finish(e.runSpeculative(ctx, conv, levels, sink, res, start))
-	default:
-		th, note, ok := e.runBatch(ctx, conv, sink)
-		if !ok {
-			th = e.runParallel(ctx, conv, levels, sink, &res.Speed)
-		}
-		res.Thoughts, res.Note = th, note
-	}
+	o := e.strategy()(ctx, conv, levels, sink)
+	res.Thoughts, res.Note = o.thoughts, o.note
 	res.Timings.Thinking = time.Since(start)
+	if !o.thinkingDone.IsZero() {
+		res.Timings.Thinking = o.thinkingDone.Sub(start)
+	}
+	if res.Mode == jessy.ModeParallel {
+		// A sequential run's skipped thoughts converged; they were not cut off.
+		res.Speed = speedOf(res.Speed, o)
+	}
 	if err := ctx.Err(); err != nil {
+		if o.synthesis != nil {
+			res.Synthesis = *o.synthesis
+		}
 		return finish(context.Cause(ctx))
 	}
 
 	ok := successful(res.Thoughts)
-	var failures []error
-	for _, t := range res.Thoughts {
-		if t.Status == jessy.StatusFailed {
-			failures = append(failures, fmt.Errorf("thought %d (%s): %w", t.Index+1, t.Angle, t.Err))
-		}
+	need := max(e.MinThoughts, 1)
+	switch {
+	case o.synthesis != nil:
+		res.Synthesis = *o.synthesis
+	case len(ok) < need:
+		return finish(quorumError(need, len(ok), res.Thoughts))
+	default:
+		res.Synthesis = e.synthesize(ctx, conv, ok, len(res.Thoughts), sink)
 	}
-	if need := max(e.MinThoughts, 1); len(ok) < need {
-		return finish(&QuorumError{Need: need, Got: len(ok), Total: len(res.Thoughts), Failures: failures})
-	}
-
-	res.Synthesis = e.synthesize(ctx, conv, ok, len(res.Thoughts), sink)
 	res.Timings.Synthesis = res.Synthesis.Duration
 	if res.Synthesis.Status != jessy.StatusOK {
 		if ctx.Err() != nil {
@@ -269,6 +257,18 @@ func (e *Engine) Run(ctx context.Context, conv []jessy.Message, sink jessy.Sink)
 		return finish(fmt.Errorf("synthesis: %w", res.Synthesis.Err))
 	}
 	return finish(nil)
+}
+
+// quorumError is the error of a run whose thoughts, got of them successful,
+// fell short of the quorum need.
+func quorumError(need, got int, thoughts []jessy.Thought) *QuorumError {
+	var failures []error
+	for _, t := range thoughts {
+		if t.Status == jessy.StatusFailed {
+			failures = append(failures, fmt.Errorf("thought %d (%s): %w", t.Index+1, t.Angle, t.Err))
+		}
+	}
+	return &QuorumError{Need: need, Got: got, Total: len(thoughts), Failures: failures}
 }
 
 // choose returns the concurrency of each thinker target for a parallel
@@ -282,8 +282,8 @@ func (e *Engine) choose(sp *jessy.Speed) []int {
 		sp.Concurrency, sp.ConcurrencyReason = 1, "sequential"
 		return []int{1}
 	}
-	if e.Concurrency > 0 || e.Adaptive == nil {
-		c := min(orDefault(e.Concurrency, n), n)
+	if e.Concurrency > 0 || e.Tuner == nil {
+		c := min(cmp.Or(e.Concurrency, n), n)
 		sp.Concurrency, sp.ConcurrencyReason = c, "all thoughts"
 		if e.Concurrency > 0 {
 			sp.ConcurrencyReason = "fixed"
@@ -296,7 +296,7 @@ func (e *Engine) choose(sp *jessy.Speed) []int {
 		if share == 0 {
 			continue
 		}
-		c, why := e.Adaptive.Choose(AdaptiveKey(t.Backend, t.Model), share)
+		c, why := e.Tuner.Choose(TuneKey(t.Backend, t.Model), share)
 		levels[i] = c
 		sp.Concurrency += c
 		if i == 0 {

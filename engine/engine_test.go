@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -90,26 +89,6 @@ func TestConcurrencyLimitHeld(t *testing.T) {
 			})
 		})
 	}
-}
-
-func TestSharedGateHeldAcrossRuns(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(providertest.Run(func(int) providertest.Reply { return ok("x", time.Second) }, ok("a", 0)))
-		gate := NewLimit(2, 0)
-		e := New(Target{Backend: "fake", Provider: f, Model: "m", Gate: gate}, Options{})
-		var wg sync.WaitGroup
-		for range 3 {
-			wg.Go(func() {
-				if _, err := e.Run(t.Context(), question, nil); err != nil {
-					t.Error(err)
-				}
-			})
-		}
-		wg.Wait()
-		if f.PeakInFlight() != 2 {
-			t.Errorf("peak in flight over 3 runs = %d, want the gate's 2", f.PeakInFlight())
-		}
-	})
 }
 
 func TestFailedThoughtsLeftOutOfSynthesis(t *testing.T) {

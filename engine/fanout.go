@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,8 +11,10 @@ import (
 	"github.com/jessy-llm/jessy"
 )
 
-// fan is one parallel thinking phase: the thought goroutines, the slots
-// they run in, and the state that decides which thoughts count.
+// fan is one parallel thinking phase: the thought goroutines and what
+// decides which of their thoughts count. Its concerns live apart: the
+// concurrency slots, the admission of finished thoughts (and the cut-off),
+// and the embeddings of the agreement check.
 //
 // Thought goroutines send events and, last, their finished thought on msgs;
 // the goroutine that called Run reads msgs and alone calls the sink.
@@ -21,33 +24,17 @@ type fan struct {
 	n      int
 	angles []jessy.Angle
 	start  time.Time
-	sp     *jessy.Speed
+	// ctx is the run's context; the thoughts run under adm.ctx.
+	ctx   context.Context
+	slots slots
+	adm   *admission
+	emb   *embeddings // nil unless the samples' agreement uses embeddings
 
-	// ctx is the run's context; cutCtx, derived from it, is the thoughts'
-	// context, canceled with a cause wrapping ErrCutOff to cut them off.
-	ctx    context.Context
-	cutCtx context.Context
-	cut    context.CancelCauseFunc
-
-	// pools are the slots of each thinker target (all the same channel when
-	// the run's concurrency is one number); levels are their sizes.
-	pools  []chan struct{}
-	levels []int
-
-	// embedder embeds successful samples for the agreement check; vecs[i]
-	// is written by thought i's goroutine before it sends its thought.
-	embedder jessy.Embedder
-	embModel string
-	vecs     [][]float64
-	embErr   error // guarded by mu
-
-	mu       sync.Mutex
-	closed   bool // no thought is admitted any more
-	admitted int  // successful thoughts admitted
+	// agreement is the measure the last agreement check used; read and
+	// written by the reader only.
+	agreement string
 
 	msgs chan fanMsg
-	// emit sends a thought's event to the reader.
-	emit func(jessy.Event)
 	wg   sync.WaitGroup
 	// thoughts[i] is written by thought i's goroutine, which then sends it
 	// on msgs; until the wait for every goroutine, the reader reads it only
@@ -62,47 +49,21 @@ type fanMsg struct {
 	ev    jessy.Event
 	done  *jessy.Thought
 	synth *synthEnd
-	// slot, with done, is the pool whose slot the thought held. The reader
-	// frees it after applying the run's rules, so that no thought starts
-	// after the run has decided to cut the rest off.
+	// slot, with done, is the slot the thought held. The reader frees it
+	// after applying the run's rules, so that no thought starts after the
+	// run has decided to cut the rest off.
 	slot chan struct{}
 }
 
-func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, levels []int, sp *jessy.Speed) *fan {
+func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, levels []int) *fan {
 	n := e.thoughts()
 	f := &fan{
-		e: e, conv: conv, n: n, angles: e.Prompts.AnglesFor(n), start: time.Now(), sp: sp, ctx: ctx,
-		// Room for a thought's three messages (started, one delta, done),
-		// so that thoughts that answer at once never wait for the reader.
-		msgs: make(chan fanMsg, 3*n), thoughts: make([]jessy.Thought, n), received: make([]bool, n),
-	}
-	f.emit = func(ev jessy.Event) { f.msgs <- fanMsg{ev: ev} }
-	f.cutCtx, f.cut = context.WithCancelCause(ctx)
-	f.pools = make([]chan struct{}, len(e.Thinkers))
-	f.levels = levels
-	if len(levels) == 1 {
-		pool := make(chan struct{}, levels[0])
-		for i := range f.pools {
-			f.pools[i] = pool
-		}
-	} else {
-		for i, c := range levels {
-			if c > 0 {
-				f.pools[i] = make(chan struct{}, c)
-			}
-		}
+		e: e, conv: conv, n: n, angles: e.Prompts.AnglesFor(n), start: time.Now(), ctx: ctx,
+		slots: newSlots(levels, len(e.Thinkers)), adm: newAdmission(ctx),
+		msgs: make(chan fanMsg), thoughts: make([]jessy.Thought, n), received: make([]bool, n),
 	}
 	if e.Strategy == StrategySamples && !e.Agreement.Lexical {
-		f.embedder, f.embModel = e.Agreement.Embedder, e.Agreement.Model
-		if f.embedder == nil {
-			f.embedder, _ = e.Thinkers[0].Provider.(jessy.Embedder)
-		}
-		if f.embModel == "" {
-			f.embModel = e.Thinkers[0].Model
-		}
-		if f.embedder != nil {
-			f.vecs = make([][]float64, n)
-		}
+		f.emb = newEmbeddings(e, n)
 	}
 	return f
 }
@@ -115,40 +76,32 @@ func (f *fan) launch() {
 	}
 }
 
-// thought is the goroutine of thought i: it makes the thought in
-// thoughts[i] and sends it with its last event.
+// emit sends a thought's event to the reader.
+func (f *fan) emit(ev jessy.Event) { f.msgs <- fanMsg{ev: ev} }
+
+// thought is the goroutine of thought i: unless the run cut it off first,
+// it waits for a slot, makes the thought into thoughts[i] and sends it with
+// its last event.
 func (f *fan) thought(i int) {
 	defer f.wg.Done()
-	th := &f.thoughts[i]
-	slot, started := f.runThought(i, th)
-	m := fanMsg{done: th, slot: slot}
-	if started {
-		m.ev = lastEvent(th)
+	slot := f.slots.acquire(f.adm.ctx, i)
+	if f.adm.ctx.Err() != nil {
+		f.thoughts[i] = f.notStarted(i)
+		f.msgs <- fanMsg{done: &f.thoughts[i], slot: slot}
+		return
 	}
-	f.msgs <- m
+	f.thoughts[i] = f.e.think(f.adm.ctx, f.conv, f.angles[i], i, f.n, nil, f.emit, f.settle)
+	f.msgs <- fanMsg{ev: lastEvent(f.thoughts[i]), done: &f.thoughts[i], slot: slot}
 }
 
-// runThought waits for a slot and makes thought i into th, unless the run
-// cut it off first. It returns the pool whose slot it holds, nil when it
-// holds none, and whether the thought started.
-func (f *fan) runThought(i int, th *jessy.Thought) (chan struct{}, bool) {
-	pool := f.pools[i%len(f.pools)]
-	select {
-	case pool <- struct{}{}:
-	default:
-		// No free slot: wait for one, or for the run to cut the thought off.
-		select {
-		case pool <- struct{}{}:
-		case <-f.cutCtx.Done():
-			pool = nil
-		}
+// notStarted is the record of thought i, cut off before it started:
+// skipped when the run cut it off, failed when the run's context ended.
+func (f *fan) notStarted(i int) jessy.Thought {
+	th := notStarted(f.e, f.angles[i], i, context.Cause(f.adm.ctx))
+	if f.ctx.Err() == nil {
+		th.Status, th.Err = jessy.StatusSkipped, nil
 	}
-	if f.cutCtx.Err() != nil {
-		f.notStarted(i, th)
-		return pool, false
-	}
-	f.e.think(f.cutCtx, f.conv, f.angles[i], i, f.n, nil, f.emit, f.settle, th)
-	return pool, true
+	return th
 }
 
 // deliver sends a message's event, if it has one, to sink.
@@ -158,80 +111,24 @@ func (m *fanMsg) deliver(sink jessy.Sink) {
 	}
 }
 
-// notStarted records thought i, cut off before it started, in th: skipped
-// when the run cut it off, failed when the run's context ended.
-func (f *fan) notStarted(i int, th *jessy.Thought) {
-	*th = notStarted(f.e, f.angles[i], i, context.Cause(f.cutCtx))
-	if f.ctx.Err() == nil {
-		th.Status, th.Err = jessy.StatusSkipped, nil
-	}
-}
-
-// free gives back the slot a finished thought held.
-func free(m fanMsg) {
-	if m.slot != nil {
-		<-m.slot
-	}
-}
-
 // settle decides, before a thought's last event, whether it counts: a
 // thought that succeeded after the run closed, or failed because the run
 // cut it off, is canceled. A sample that counts is embedded first.
-func (f *fan) settle(th *jessy.Thought) {
+func (f *fan) settle(th jessy.Thought) jessy.Thought {
 	if th.Status == jessy.StatusFailed && errors.Is(th.Err, ErrCutOff) {
 		th.Status = jessy.StatusCanceled
-		return
+		return th
 	}
 	if th.Status != jessy.StatusOK {
-		return
+		return th
 	}
-	if f.vecs != nil {
-		v, err := f.embedder.Embed(f.cutCtx, f.embModel, []string{th.Text})
-		if err == nil && len(v) != 1 {
-			err = fmt.Errorf("embed: %d vectors for 1 input", len(v))
-		}
-		if err == nil {
-			f.vecs[th.Index] = v[0]
-		} else if f.cutCtx.Err() == nil {
-			f.mu.Lock()
-			f.embErr = cmpOr(f.embErr, err)
-			f.mu.Unlock()
-		}
+	if f.emb != nil {
+		f.emb.embed(f.adm.ctx, th)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
+	if !f.adm.admit() {
 		th.Status, th.Err = jessy.StatusCanceled, fmt.Errorf("%w: finished after the run closed", ErrCutOff)
-		return
 	}
-	f.admitted++
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
-}
-
-// close stops admitting thoughts and cuts off the ones still running or
-// waiting, with reason as the cause. Only the first close counts.
-func (f *fan) close(reason string) {
-	f.mu.Lock()
-	if f.closed {
-		f.mu.Unlock()
-		return
-	}
-	f.closed = true
-	f.mu.Unlock()
-	f.sp.CutOff = reason
-	f.cut(fmt.Errorf("%w: %s", ErrCutOff, reason))
-}
-
-func (f *fan) isClosed() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.closed
+	return th
 }
 
 // ok returns the successful thoughts received so far, in index order.
@@ -247,35 +144,31 @@ func (f *fan) ok() []jessy.Thought {
 
 // rules applies the quorum and agreement rules after thought th arrived
 // with succeeded successes so far and remaining still out. It returns the
-// grace wait to start (0 for none) once the quorum is in.
+// grace wait to start once the quorum is in, and whether to start one.
 func (f *fan) rules(th jessy.Thought, succeeded, remaining int) (grace time.Duration, start bool) {
 	e := f.e
 	if th.Status != jessy.StatusOK || remaining == 0 {
 		return 0, false
 	}
 	if e.Strategy == StrategySamples {
-		a := agreement{count: e.Agreement.Count, threshold: e.Agreement.Threshold}
-		if a.count == 0 {
-			a.count = (5*f.n + 7) / 8
-		}
-		f.mu.Lock()
-		embErr := f.embErr
-		f.mu.Unlock()
-		if f.vecs != nil && embErr == nil {
-			a.vecs = f.vecs
+		a := agreement{count: cmp.Or(e.Agreement.Count, (5*f.n+7)/8), threshold: e.Agreement.Threshold}
+		if f.emb != nil && f.emb.failed() == nil {
+			a.vecs = f.emb.vecs
 		}
 		if a.threshold == 0 {
-			a.threshold = map[bool]float64{true: DefaultCosineThreshold, false: DefaultJaccardThreshold}[a.vecs != nil]
+			a.threshold = DefaultJaccardThreshold
+			if a.vecs != nil {
+				a.threshold = DefaultCosineThreshold
+			}
 		}
-		f.sp.Agreement = a.measure()
+		f.agreement = a.measure()
 		if why, ok := a.agreed(f.ok()); ok {
-			f.close(why)
+			f.adm.close(why)
 			return 0, false
 		}
 	}
 	if e.Quorum > 0 && succeeded == e.Quorum && !e.Speculative {
-		took := time.Since(f.start)
-		return e.Grace.For(took), true
+		return e.Grace.For(time.Since(f.start)), true
 	}
 	return 0, false
 }
@@ -283,46 +176,33 @@ func (f *fan) rules(th jessy.Thought, succeeded, remaining int) (grace time.Dura
 // record takes in a finished thought that arrived.
 func (f *fan) record(th *jessy.Thought) { f.received[th.Index] = true }
 
-// finish waits for every goroutine, learns from the run and fills in the
-// cut-off counts of sp.
-func (f *fan) finish() {
-	f.wg.Wait()
-	f.cut(nil)
-	if f.e.Adaptive != nil && f.e.Concurrency == 0 && f.ctx.Err() == nil {
-		for i, t := range f.e.Thinkers {
-			if f.levels[i] == 0 {
-				continue
-			}
-			var mine []jessy.Thought
-			for _, th := range f.thoughts {
-				if th.Index%len(f.e.Thinkers) == i {
-					mine = append(mine, th)
-				}
-			}
-			f.e.Adaptive.Learn(AdaptiveKey(t.Backend, t.Model), f.levels[i], mine)
-		}
+// finish waits for every goroutine, dropping what they still send (the
+// events and ends of abandoned speculative attempts), learns from the run,
+// and returns the phase's outcome.
+func (f *fan) finish(levels []int) outcome {
+	go func() {
+		f.wg.Wait()
+		close(f.msgs)
+	}()
+	for m := range f.msgs {
+		free(m)
 	}
-	var okTokens, ok, canceledTokens int
-	for _, th := range f.thoughts {
-		switch th.Status {
-		case jessy.StatusOK:
-			okTokens += th.Usage.Total()
-			ok++
-		case jessy.StatusCanceled:
-			f.sp.Canceled++
-			canceledTokens += th.Usage.Total()
-		case jessy.StatusSkipped:
-			f.sp.Skipped++
-		}
+	f.adm.cancel(nil)
+	if f.ctx.Err() == nil {
+		f.e.learn(levels, f.thoughts)
 	}
-	f.sp.CallsSaved = f.sp.Canceled + f.sp.Skipped
-	if ok > 0 {
-		f.sp.TokensSaved = max(0, okTokens*f.sp.CallsSaved/ok-canceledTokens)
+	o := outcome{thoughts: f.thoughts}
+	o.speed.CutOff, o.speed.Agreement = f.adm.cutOff(), f.agreement
+	if f.emb != nil && f.emb.failed() != nil && o.speed.Agreement == "jaccard" {
+		o.speed.Agreement = "jaccard (embedding failed: " + f.emb.failed().Error() + ")"
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.embErr != nil && f.sp.Agreement == "jaccard" {
-		f.sp.Agreement = "jaccard (embedding failed: " + f.embErr.Error() + ")"
+	return o
+}
+
+// free gives back the slot a finished thought held.
+func free(m fanMsg) {
+	if m.slot != nil {
+		<-m.slot
 	}
 }
 
@@ -331,24 +211,20 @@ func (f *fan) finish() {
 // it waits the grace for the rest and then cuts them off; with the samples
 // strategy it cuts them off as soon as enough agree. Events reach sink from
 // the calling goroutine.
-func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, levels []int, sink jessy.Sink, sp *jessy.Speed) []jessy.Thought {
-	f := e.newFan(ctx, conv, levels, sp)
+func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, levels []int, sink jessy.Sink) outcome {
+	f := e.newFan(ctx, conv, levels)
 	f.launch()
 	var graceC <-chan time.Time
 	var reason string
 	succeeded := 0
 	for remaining := f.n; remaining > 0; {
 		var m fanMsg
-		if graceC == nil {
-			m = <-f.msgs
-		} else {
-			select {
-			case m = <-f.msgs:
-			case <-graceC:
-				f.close(reason)
-				graceC = nil
-				continue
-			}
+		select {
+		case m = <-f.msgs:
+		case <-graceC:
+			f.adm.close(reason)
+			graceC = nil
+			continue
 		}
 		m.deliver(sink)
 		if m.done == nil {
@@ -359,12 +235,11 @@ func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, levels [
 		if m.done.Status == jessy.StatusOK {
 			succeeded++
 		}
-		grace, start := f.rules(*m.done, succeeded, remaining)
-		if start {
+		if grace, start := f.rules(*m.done, succeeded, remaining); start {
 			reason = fmt.Sprintf("quorum of %d in after %s, grace of %s over",
 				e.Quorum, time.Since(f.start).Round(time.Millisecond), grace)
 			if grace <= 0 {
-				f.close(reason)
+				f.adm.close(reason)
 			} else {
 				t := time.NewTimer(grace)
 				defer t.Stop()
@@ -373,6 +248,25 @@ func (e *Engine) runParallel(ctx context.Context, conv []jessy.Message, levels [
 		}
 		free(m)
 	}
-	f.finish()
-	return f.thoughts
+	return f.finish(levels)
+}
+
+// learn tells the Tuner, when it chose this run's concurrency, how the
+// thoughts of each thinker target went at the level it chose.
+func (e *Engine) learn(levels []int, thoughts []jessy.Thought) {
+	if e.Tuner == nil || e.Concurrency != 0 || len(levels) != len(e.Thinkers) {
+		return
+	}
+	for i, t := range e.Thinkers {
+		if levels[i] == 0 {
+			continue
+		}
+		var mine []jessy.Thought
+		for _, th := range thoughts {
+			if th.Index%len(e.Thinkers) == i {
+				mine = append(mine, th)
+			}
+		}
+		e.Tuner.Learn(TuneKey(t.Backend, t.Model), levels[i], mine)
+	}
 }

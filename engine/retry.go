@@ -26,7 +26,7 @@ const (
 //     a server error) and, when the error carries an HTTP status, the status
 //     is one of jessy.RetryableStatus's (so 501 and quota errors are not);
 //   - the error is not a local refusal: a backend cooling down
-//     (ErrCoolingDown) or a full gate (ErrBusy) fails at once;
+//     (jessy.ErrCoolingDown) or a full slot wait (jessy.ErrBusy) fails at once;
 //   - no output of the call has arrived yet: a stream that already
 //     delivered text is never replayed;
 //   - retries are left, and the wait ends before the call's deadline.
@@ -56,19 +56,8 @@ func DefaultRetryPolicy() RetryPolicy {
 
 // Retryable reports whether err is a failure another attempt of the same
 // call may get past, ignoring retry counts, deadlines and streamed output.
-func Retryable(err error) bool {
-	if err == nil || errors.Is(err, ErrCoolingDown) || errors.Is(err, ErrBusy) {
-		return false
-	}
-	if !jessy.KindOf(err).Retryable() {
-		return false
-	}
-	var je *jessy.Error
-	if errors.As(err, &je) && je.Status != 0 {
-		return jessy.RetryableStatus(je.Status)
-	}
-	return true
-}
+// It is jessy.Retryable.
+func Retryable(err error) bool { return jessy.Retryable(err) }
 
 // decision is what the policy says after a failed attempt.
 type decision struct {
@@ -86,9 +75,9 @@ func (p RetryPolicy) next(ctx context.Context, attempt int, err error, streamed 
 		return decision{reason: "not retried: the call's time is up or it was cancelled"}
 	case streamed:
 		return decision{reason: "not retried: output had already streamed"}
-	case errors.Is(err, ErrCoolingDown):
+	case errors.Is(err, jessy.ErrCoolingDown):
 		return decision{reason: "not retried: the backend is cooling down"}
-	case errors.Is(err, ErrBusy):
+	case errors.Is(err, jessy.ErrBusy):
 		return decision{reason: "not retried: no free slot for the backend"}
 	case !Retryable(err):
 		return decision{reason: fmt.Sprintf("not retried: %s is not retryable", describe(err, kind))}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jessy-llm/jessy"
@@ -30,26 +29,6 @@ type specAttempt struct {
 	committed bool
 }
 
-// commit is called by a synthesis attempt built from size thoughts at its
-// first token. It reports whether the attempt may answer: no thought was
-// admitted since it began. Then the fan closes and the stragglers are cut
-// off.
-func (f *fan) commit(size int) bool {
-	f.mu.Lock()
-	if f.admitted != size {
-		f.mu.Unlock()
-		return false
-	}
-	already := f.closed
-	f.closed = true
-	f.mu.Unlock()
-	if !already {
-		f.sp.CutOff = "the speculative synthesis began answering"
-		f.cut(fmt.Errorf("%w: %s", ErrCutOff, f.sp.CutOff))
-	}
-	return true
-}
-
 // startSynthesis begins a synthesis attempt (with the engine's fallbacks)
 // from the successful thoughts received so far. Its events and its end go
 // to f.msgs; its deltas only once it has committed at its first token.
@@ -61,7 +40,7 @@ func (f *fan) startSynthesis() *specAttempt {
 	stale := false
 	sink := func(ev jessy.Event) {
 		if ev.Type == jessy.EventSynthesisDelta && !a.committed {
-			if stale || !f.commit(a.size) {
+			if stale || !f.adm.commit(a.size, "the speculative synthesis began answering") {
 				stale = true
 				cancel(errStale)
 				return
@@ -86,13 +65,17 @@ func (f *fan) startSynthesis() *specAttempt {
 }
 
 // runSpeculative runs the thoughts and a synthesis that starts as soon as
-// the quorum is in (see SpeedOptions.Speculative). It fills res and returns
-// the run's error; it returns once every call has returned.
-func (e *Engine) runSpeculative(ctx context.Context, conv []jessy.Message, levels []int, sink jessy.Sink, res *jessy.Result, start time.Time) error {
-	f := e.newFan(ctx, conv, levels, &res.Speed)
+// the quorum is in (see SpeedOptions.Speculative). Its outcome holds the
+// synthesis unless none ended with an answer that counts (the quorum was
+// never reached, or the run's context ended first). It returns once every
+// call has returned.
+func (e *Engine) runSpeculative(ctx context.Context, conv []jessy.Message, levels []int, sink jessy.Sink) outcome {
+	f := e.newFan(ctx, conv, levels)
 	f.launch()
 	var cur *specAttempt
 	var final *synthEnd
+	var restarts int
+	var wasted jessy.Usage
 	need := max(e.MinThoughts, 1)
 	succeeded := 0
 	for remaining := f.n; remaining > 0 || cur != nil; {
@@ -100,15 +83,15 @@ func (e *Engine) runSpeculative(ctx context.Context, conv []jessy.Message, level
 		switch {
 		case m.synth != nil:
 			if m.synth.attempt != cur || errors.Is(m.synth.call.Err, errStale) {
-				res.Speed.SynthesisRestarts++
-				res.Speed.WastedUsage = res.Speed.WastedUsage.Add(m.synth.call.Usage)
+				restarts++
+				wasted = wasted.Add(m.synth.call.Usage)
 				if m.synth.attempt == cur {
 					cur = nil // the thought that made it stale will restart it
 				}
 				continue
 			}
 			final, cur = m.synth, nil
-			f.close("the synthesis ended")
+			f.adm.close("the synthesis ended")
 		case m.done != nil:
 			m.deliver(sink)
 			remaining--
@@ -125,7 +108,7 @@ func (e *Engine) runSpeculative(ctx context.Context, conv []jessy.Message, level
 			switch {
 			case cur == nil && (succeeded == e.Quorum || landed):
 				cur = f.startSynthesis()
-			case cur != nil && landed && !f.isClosed():
+			case cur != nil && landed && !f.adm.isClosed():
 				cur.cancel(errRestart)
 				cur = f.startSynthesis()
 			case cur == nil && remaining == 0 && succeeded >= need:
@@ -135,28 +118,11 @@ func (e *Engine) runSpeculative(ctx context.Context, conv []jessy.Message, level
 			sink(m.ev)
 		}
 	}
-	f.finish()
-	res.Thoughts = f.thoughts
-	if err := ctx.Err(); err != nil {
-		if final != nil {
-			res.Synthesis = final.call
-		}
-		return context.Cause(ctx)
+	o := f.finish(levels)
+	o.speed.SynthesisRestarts, o.speed.WastedUsage = restarts, wasted
+	if final != nil {
+		o.synthesis = &final.call
+		o.thinkingDone = final.attempt.start
 	}
-	if final == nil {
-		var failures []error
-		for _, t := range res.Thoughts {
-			if t.Status == jessy.StatusFailed {
-				failures = append(failures, fmt.Errorf("thought %d (%s): %w", t.Index+1, t.Angle, t.Err))
-			}
-		}
-		return &QuorumError{Need: need, Got: succeeded, Total: f.n, Failures: failures}
-	}
-	res.Synthesis = final.call
-	res.Timings.Thinking = final.attempt.start.Sub(start)
-	res.Timings.Synthesis = res.Synthesis.Duration
-	if res.Synthesis.Status != jessy.StatusOK {
-		return fmt.Errorf("synthesis: %w", res.Synthesis.Err)
-	}
-	return nil
+	return o
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -70,7 +69,7 @@ func (g Grace) String() string {
 // ("0.5x", "50%"), or "0". It returns a KindInvalid error for anything else.
 func ParseGrace(s string) (Grace, error) {
 	s = strings.TrimSpace(s)
-	bad := &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("grace %q is neither a duration (2s) nor a fraction (0.5x, 50%%)", s)}
+	bad := jessy.Errorf(jessy.KindInvalid, "grace %q is neither a duration (2s) nor a fraction (0.5x, 50%%)", s)
 	switch {
 	case s == "0":
 		return Grace{}, nil
@@ -100,7 +99,8 @@ type Agreement struct {
 	// DefaultCosineThreshold with embeddings, DefaultJaccardThreshold without.
 	Threshold float64
 	// Embedder embeds the samples. Nil uses the first thinker's provider when
-	// it implements jessy.Embedder, else the lexical measure.
+	// it, or a provider it wraps, implements jessy.Embedder (see jessy.Find),
+	// else the lexical measure.
 	Embedder jessy.Embedder
 	// Model is the embedding model; "" uses the first thinker's model.
 	Model string
@@ -127,43 +127,40 @@ type SpeedOptions struct {
 	Strategy Strategy
 	// Agreement shapes the early stop of StrategySamples.
 	Agreement Agreement
-	// Adaptive, when set and Options.Concurrency is 0, chooses each thinker
+	// Tuner, when set and Options.Concurrency is 0, chooses each thinker
 	// target's concurrency from what it learned of that backend and model,
 	// and learns from the run. Share one across runs.
-	Adaptive *Adaptive
+	Tuner Tuner
 	// ThoughtsAuto chooses the number of thoughts from the question (see
 	// ChooseThoughts) instead of Options.Thoughts.
 	ThoughtsAuto bool
 }
 
 func (e *Engine) validateSpeed() error {
-	invalid := func(format string, a ...any) error {
-		return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf(format, a...)}
-	}
 	switch {
 	case e.Quorum < 0 || e.Quorum > e.thoughts():
-		return invalid("quorum %d is not between 0 and the %d thoughts", e.Quorum, e.thoughts())
+		return jessy.Errorf(jessy.KindInvalid, "quorum %d is not between 0 and the %d thoughts", e.Quorum, e.thoughts())
 	case e.Quorum > 0 && e.Quorum < e.MinThoughts:
-		return invalid("quorum %d is below min thoughts %d", e.Quorum, e.MinThoughts)
+		return jessy.Errorf(jessy.KindInvalid, "quorum %d is below min thoughts %d", e.Quorum, e.MinThoughts)
 	case e.Grace.After < 0 || e.Grace.Fraction < 0:
-		return invalid("grace must not be negative")
+		return jessy.Errorf(jessy.KindInvalid, "grace must not be negative")
 	case e.Speculative && e.Quorum == 0:
-		return invalid("speculative synthesis needs a quorum")
+		return jessy.Errorf(jessy.KindInvalid, "speculative synthesis needs a quorum")
 	case e.Speculative && e.mode() == jessy.ModeSequential, e.Quorum > 0 && e.mode() == jessy.ModeSequential:
-		return invalid("quorum and speculative synthesis apply to parallel runs only")
+		return jessy.Errorf(jessy.KindInvalid, "quorum and speculative synthesis apply to parallel runs only")
 	case e.Agreement.Count < 0 || e.Agreement.Count > e.thoughts():
-		return invalid("agreement count %d is not between 0 and the %d thoughts", e.Agreement.Count, e.thoughts())
+		return jessy.Errorf(jessy.KindInvalid, "agreement count %d is not between 0 and the %d thoughts", e.Agreement.Count, e.thoughts())
 	case e.Agreement.Threshold < 0 || e.Agreement.Threshold > 1:
-		return invalid("agreement threshold %g is not between 0 and 1", e.Agreement.Threshold)
+		return jessy.Errorf(jessy.KindInvalid, "agreement threshold %g is not between 0 and 1", e.Agreement.Threshold)
 	}
 	switch e.Strategy {
 	case "", StrategyAngles:
 	case StrategySamples:
 		if e.Temperature != nil && *e.Temperature == 0 {
-			return invalid("the samples strategy needs a non-zero temperature")
+			return jessy.Errorf(jessy.KindInvalid, "the samples strategy needs a non-zero temperature")
 		}
 	default:
-		return invalid("unknown strategy %q", e.Strategy)
+		return jessy.Errorf(jessy.KindInvalid, "unknown strategy %q", e.Strategy)
 	}
 	return nil
 }

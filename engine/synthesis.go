@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -26,18 +27,17 @@ func (e *Engine) synthesize(ctx context.Context, conv []jessy.Message, ok []jess
 	sink(jessy.Event{Type: jessy.EventSynthesisStarted, Index: -1, Synthesis: &jessy.Call{Backend: e.Synthesizer.Backend, Model: e.Synthesizer.Model, Start: start}})
 	for k, t := range targets {
 		prior := all
-		hooks.retry = func(c *jessy.Call, err error) {
-			*c = merge(prior, *c, start)
-			sink(jessy.Event{Type: jessy.EventSynthesisRetry, Index: -1, Synthesis: c, Err: err})
+		hooks.retry = func(c jessy.Call, err error) {
+			m := merge(prior, c, start)
+			sink(jessy.Event{Type: jessy.EventSynthesisRetry, Index: -1, Synthesis: &m, Err: err})
 		}
 		req := jessy.ChatRequest{
 			Model:       t.Model,
 			Messages:    messages,
-			MaxTokens:   orDefault(e.SynthesisMaxTokens, DefaultSynthesisMaxTokens),
+			MaxTokens:   cmp.Or(e.SynthesisMaxTokens, DefaultSynthesisMaxTokens),
 			Temperature: e.Temperature,
 		}
-		var c jessy.Call
-		streamed := e.call(ctx, t, req, e.SynthesisTimeout, hooks, &c)
+		c, streamed := e.call(ctx, t, req, e.SynthesisTimeout, hooks)
 		all = merge(prior, c, start)
 		if c.Status == jessy.StatusOK || streamed || ctx.Err() != nil ||
 			jessy.KindOf(c.Err) == jessy.KindCanceled || k == len(targets)-1 {

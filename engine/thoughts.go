@@ -1,46 +1,48 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
 	"github.com/jessy-llm/jessy"
 )
 
-// think makes thought i of n from angle with the given earlier thoughts
-// into th. It sends its events to emit but for the last one, which the
+// think makes and returns thought i of n from angle with the given earlier
+// thoughts. It sends its events to emit but for the last one, which the
 // caller sends (see lastEvent). settle, when set, may change the finished
-// thought (its status above all) before then.
-func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.Angle, i, n int, earlier []jessy.Thought, emit func(jessy.Event), settle func(*jessy.Thought), th *jessy.Thought) {
+// thought (its status above all) before it is returned.
+func (e *Engine) think(ctx context.Context, conv []jessy.Message, angle jessy.Angle, i, n int, earlier []jessy.Thought,
+	emit func(jessy.Event), settle func(jessy.Thought) jessy.Thought) jessy.Thought {
 	t := e.Thinkers[i%len(e.Thinkers)]
-	*th = jessy.Thought{}
-	th.Index, th.Phase, th.Angle = i, angle.Phase, angle.Question
+	th := jessy.Thought{Index: i, Phase: angle.Phase, Angle: angle.Question}
 	th.Backend, th.Model = t.Backend, t.Model
 	emit(jessy.Event{Type: jessy.EventThoughtStarted, Index: i, Thought: snapshotThought(th)})
 	req := jessy.ChatRequest{
 		Model:       t.Model,
 		Messages:    e.Prompts.Thought(conv, angle, i, n, earlier),
-		MaxTokens:   orDefault(e.MaxTokens, DefaultMaxTokens),
+		MaxTokens:   cmp.Or(e.MaxTokens, DefaultMaxTokens),
 		Temperature: e.Temperature,
 	}
-	e.call(ctx, t, req, e.ThoughtTimeout, callHooks{
+	th.Call, _ = e.call(ctx, t, req, e.ThoughtTimeout, callHooks{
 		delta: func(d jessy.Delta) {
 			emit(jessy.Event{Type: jessy.EventThoughtDelta, Index: i, Text: d.Text, Reasoning: d.Reasoning})
 		},
-		retry: func(c *jessy.Call, err error) {
-			s := *th
-			s.Call = *c
+		retry: func(c jessy.Call, err error) {
+			s := th
+			s.Call = c
 			emit(jessy.Event{Type: jessy.EventThoughtRetry, Index: i, Thought: &s, Err: err})
 		},
-	}, &th.Call)
+	})
 	if settle != nil {
-		settle(th)
+		th = settle(th)
 	}
+	return th
 }
 
 // lastEvent is the last event of thought th, which started and finished:
 // thought.done, thought.canceled or thought.failed.
-func lastEvent(th *jessy.Thought) jessy.Event {
+func lastEvent(th jessy.Thought) jessy.Event {
 	typ := jessy.EventThoughtFailed
 	switch th.Status {
 	case jessy.StatusOK:
@@ -69,7 +71,7 @@ func notStarted(e *Engine, angle jessy.Angle, i int, err error) jessy.Thought {
 // thought's words are nearly those of the one before (Jaccard similarity of
 // at least ConvergenceThreshold); the rest are recorded as skipped and the
 // note says so.
-func (e *Engine) runSequential(ctx context.Context, conv []jessy.Message, sink jessy.Sink) ([]jessy.Thought, string) {
+func (e *Engine) runSequential(ctx context.Context, conv []jessy.Message, _ []int, sink jessy.Sink) outcome {
 	n := e.thoughts()
 	angles := e.Prompts.AnglesFor(n)
 	thoughts := make([]jessy.Thought, 0, n)
@@ -80,9 +82,8 @@ func (e *Engine) runSequential(ctx context.Context, conv []jessy.Message, sink j
 			thoughts = append(thoughts, notStarted(e, angles[i], i, context.Cause(ctx)))
 			continue
 		}
-		var th jessy.Thought
-		e.think(ctx, conv, angles[i], i, n, ok, sink, nil, &th)
-		sink(lastEvent(&th))
+		th := e.think(ctx, conv, angles[i], i, n, ok, sink, nil)
+		sink(lastEvent(th))
 		thoughts = append(thoughts, th)
 		if th.Status != jessy.StatusOK {
 			continue
@@ -99,5 +100,5 @@ func (e *Engine) runSequential(ctx context.Context, conv []jessy.Message, sink j
 			break
 		}
 	}
-	return thoughts, note
+	return outcome{thoughts: thoughts, note: note}
 }

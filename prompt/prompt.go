@@ -8,7 +8,7 @@
 package prompt
 
 import (
-	"strconv"
+	"fmt"
 	"strings"
 
 	"github.com/jessy-llm/jessy"
@@ -77,10 +77,8 @@ func (s Set) Thought(conv []jessy.Message, angle jessy.Angle, index, n int, earl
 	if system == "" {
 		system = DefaultThoughtSystem
 	}
-	question := lastUser(conv)
 	var b strings.Builder
-	b.Grow(len(question) + len(angle.Question) + 160 + thoughtsLen(earlier))
-	b.WriteString(question)
+	b.WriteString(lastUser(conv))
 	sep := "\n\n"
 	if len(earlier) > 0 {
 		b.WriteString("\n\nInsights so far:\n")
@@ -91,16 +89,8 @@ func (s Set) Thought(conv []jessy.Message, angle jessy.Angle, index, n int, earl
 	if angle.Phase == jessy.PhaseSample {
 		b.WriteString("Answer the question in a few sentences.")
 	} else {
-		// Your angle (<phase>, <index> of <n>): <question>
-		b.WriteString("Your angle (")
-		b.WriteString(string(angle.Phase))
-		b.WriteString(", ")
-		b.WriteString(strconv.Itoa(index + 1))
-		b.WriteString(" of ")
-		b.WriteString(strconv.Itoa(n))
-		b.WriteString("): ")
-		b.WriteString(angle.Question)
-		b.WriteString("\nGive one focused insight from this angle in 2-3 sentences.")
+		fmt.Fprintf(&b, "Your angle (%s, %d of %d): %s\n", angle.Phase, index+1, n, angle.Question)
+		b.WriteString("Give one focused insight from this angle in 2-3 sentences.")
 	}
 	return withLastUser(system, conv, b.String())
 }
@@ -112,16 +102,8 @@ func (s Set) Synthesis(conv []jessy.Message, thoughts []jessy.Thought, total int
 	if system == "" {
 		system = DefaultSynthesisSystem
 	}
-	question := lastUser(conv)
 	var b strings.Builder
-	b.Grow(len(question) + 160 + thoughtsLen(thoughts))
-	b.WriteString(question)
-	// Insights (<len> of <total> analysts answered):
-	b.WriteString("\n\nInsights (")
-	b.WriteString(strconv.Itoa(len(thoughts)))
-	b.WriteString(" of ")
-	b.WriteString(strconv.Itoa(total))
-	b.WriteString(" analysts answered):\n")
+	fmt.Fprintf(&b, "%s\n\nInsights (%d of %d analysts answered):\n", lastUser(conv), len(thoughts), total)
 	writeThoughts(&b, thoughts)
 	b.WriteString("\nWrite the answer to the question: the conclusion first, then the reasoning.")
 	return withLastUser(system, conv, b.String())
@@ -131,29 +113,13 @@ func (s Set) Synthesis(conv []jessy.Message, thoughts []jessy.Thought, total int
 // "[<index>]" for a sample), then its trimmed text, each on its own line.
 func writeThoughts(b *strings.Builder, thoughts []jessy.Thought) {
 	for _, t := range thoughts {
-		b.WriteByte('[')
-		b.WriteString(strconv.Itoa(t.Index + 1))
-		b.WriteByte(']')
-		if t.Phase != jessy.PhaseSample {
-			b.WriteByte(' ')
-			b.WriteString(string(t.Phase))
-			b.WriteString(": ")
-			b.WriteString(t.Angle)
+		if t.Phase == jessy.PhaseSample {
+			fmt.Fprintf(b, "[%d]\n", t.Index+1)
+		} else {
+			fmt.Fprintf(b, "[%d] %s: %s\n", t.Index+1, t.Phase, t.Angle)
 		}
-		b.WriteByte('\n')
-		b.WriteString(strings.TrimSpace(t.Text))
-		b.WriteByte('\n')
+		fmt.Fprintf(b, "%s\n", strings.TrimSpace(t.Text))
 	}
-}
-
-// thoughtsLen is about the length writeThoughts writes for thoughts, to
-// size a builder.
-func thoughtsLen(thoughts []jessy.Thought) int {
-	n := 0
-	for _, t := range thoughts {
-		n += len(t.Phase) + len(t.Angle) + len(t.Text) + 16
-	}
-	return n
 }
 
 // lastUser is the content of the conversation's last user message.

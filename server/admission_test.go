@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/guard"
 	"github.com/jessy-llm/jessy/providertest"
 )
 
@@ -119,7 +120,7 @@ func TestNoQueue(t *testing.T) {
 	<-done
 }
 
-// The per-backend limit is one Gate shared by every run's engine, so
+// The per-backend limit is one guarded provider shared by every run's engine, so
 // concurrent runs together never exceed it.
 func TestBackendLimitSharedAcrossRuns(t *testing.T) {
 	f := providertest.NewFake(providertest.Run(func(int) providertest.Reply {
@@ -127,8 +128,7 @@ func TestBackendLimitSharedAcrossRuns(t *testing.T) {
 		r.Delay = 10 * time.Millisecond
 		return r
 	}, reply("answer", synthUsage)))
-	gate := engine.NewLimit(3, 0)
-	eng := engine.New(engine.Target{Backend: "fake", Provider: f, Model: "m", Gate: gate}, engine.Options{})
+	eng := engine.New(engine.Target{Backend: "fake", Provider: guard.Wrap(f, "fake", guard.Options{Slots: 3}), Model: "m"}, engine.Options{})
 	_, ts := start(t, Config{MaxRuns: 4}, catalog{"jessy": eng})
 	var wg sync.WaitGroup
 	for range 4 {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/guard"
 	"github.com/jessy-llm/jessy/provider/ollama"
 )
 
@@ -42,7 +43,7 @@ func TestRealOllamaStreamedChatCompletion(t *testing.T) {
 		t.Fatalf("no Ollama at %s: %v", host, err)
 	}
 
-	eng := engine.New(engine.Target{Backend: "ollama", Provider: p, Model: model, Gate: engine.NewLimit(4, 0)},
+	eng := engine.New(engine.Target{Backend: "ollama", Provider: guard.Wrap(p, "ollama", guard.Options{Slots: 4}), Model: model},
 		engine.Options{MaxTokens: 32, SynthesisMaxTokens: 48, ThoughtTimeout: time.Minute, SynthesisTimeout: time.Minute})
 	s, err := New(Config{Ready: func(ctx context.Context) error { _, err := p.Version(ctx); return err }},
 		catalog{"jessy": eng})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/guard"
 	"github.com/jessy-llm/jessy/providertest"
 )
 
@@ -42,7 +43,7 @@ func TestLoad(t *testing.T) {
 	}
 
 	newServer := func(t *testing.T, p *gated) (*Server, string) {
-		eng := engine.New(engine.Target{Backend: "fake", Provider: p, Model: "m", Gate: engine.NewLimit(16, 0)}, engine.Options{})
+		eng := engine.New(engine.Target{Backend: "fake", Provider: guard.Wrap(p, "fake", guard.Options{Slots: 16}), Model: "m"}, engine.Options{})
 		s, err := New(Config{MaxRuns: maxRuns, Queue: queue}, catalog{"jessy": eng})
 		if err != nil {
 			t.Fatal(err)

@@ -54,8 +54,8 @@ type Catalog interface {
 	// Engine returns the engine for model ("jessy" for the default profile, a
 	// profile name, or a backend model name). The server copies the Engine
 	// value and never writes to it, so one Engine may serve every request;
-	// engines for one backend should share one engine.Gate so the backend's
-	// concurrency limit holds across runs. An unknown model is a *jessy.Error
+	// engines for one backend should share one guarded provider (package
+	// guard) so the backend's concurrency limit holds across runs. An unknown model is a *jessy.Error
 	// of jessy.KindModelNotFound.
 	Engine(model string) (*engine.Engine, error)
 	// Models lists the names a client may ask for, for GET /v1/models.

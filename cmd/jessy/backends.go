@@ -11,6 +11,8 @@ import (
 	"github.com/jessy-llm/jessy/backend"
 	"github.com/jessy-llm/jessy/config"
 	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/guard"
+	"github.com/jessy-llm/jessy/tune"
 )
 
 // settingsFlags are the flags that choose backends and shape runs; every
@@ -36,7 +38,7 @@ type settingsFlags struct {
 	cooldownAfter                int
 	speed                        speedFlags
 	// adaptive is the auto-concurrency controller, loaded on first use.
-	adaptive *engine.Adaptive
+	adaptive *tune.Adaptive
 }
 
 func (f *settingsFlags) register(fs *pflag.FlagSet) {
@@ -63,8 +65,8 @@ func (f *settingsFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.retries, "retries", config.DefaultRetries, "retries of a call that failed before any output, for errors a retry may fix")
 	fs.IntVar(&f.minThoughts, "min-thoughts", 1, "fewest successful thoughts the synthesis needs")
 	fs.StringArrayVar(&f.fallbacks, "fallback", nil, "fallback synthesizer, MODEL or BACKEND=MODEL, tried in order if the synthesis fails (repeatable)")
-	fs.DurationVar(&f.cooldown, "cooldown", engine.DefaultBreakerCooldown, "how long a backend that keeps failing is benched (0: never)")
-	fs.IntVar(&f.cooldownAfter, "cooldown-after", engine.DefaultBreakerThreshold, "failures in a row that bench a backend")
+	fs.DurationVar(&f.cooldown, "cooldown", guard.DefaultBreakerCooldown, "how long a backend that keeps failing is benched (0: never)")
+	fs.IntVar(&f.cooldownAfter, "cooldown-after", guard.DefaultBreakerThreshold, "failures in a row that bench a backend")
 	f.speed.register(fs)
 	fs.BoolVar(&f.batch, "batch", false, "send all thoughts as one batched request (vLLM's /v1/completions); falls back when refused")
 }

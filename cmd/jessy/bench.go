@@ -11,6 +11,7 @@ import (
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/bench"
 	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/tune"
 )
 
 func newBenchCmd(io stdio) *cobra.Command {
@@ -58,10 +59,11 @@ best one.`,
 			ctx := cmd.Context()
 			t := e.Thinkers[0]
 			if calibrate {
-				if e.Adaptive == nil {
+				a, _ := e.Tuner.(*tune.Adaptive)
+				if a == nil {
 					return usagef("--calibrate teaches auto concurrency: drop --concurrency N")
 				}
-				cal, err := bench.Calibrate(ctx, cfg, levels, e.Adaptive)
+				cal, err := bench.Calibrate(ctx, cfg, levels, a)
 				if err != nil {
 					return err
 				}

@@ -8,6 +8,7 @@ import (
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/config"
 	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/tune"
 )
 
 // speedFlags are the flags that make a run faster than waiting for all of
@@ -75,16 +76,16 @@ func (f *settingsFlags) applySpeed(fs *pflag.FlagSet, e *engine.Engine, s *confi
 	auto := f.concurrency == "auto" && (fs.Changed("concurrency") || s.Run.Concurrency >= s.Run.Thoughts)
 	if auto && e.Mode != jessy.ModeSequential {
 		if f.adaptive == nil {
-			path, err := engine.DefaultAdaptivePath()
+			path, err := tune.DefaultPath()
 			if err == nil {
-				f.adaptive, err = engine.NewAdaptive(path)
+				f.adaptive, err = tune.Open(path)
 			}
 			if err != nil {
 				warn("auto concurrency is off: " + err.Error())
 				return nil
 			}
 		}
-		e.Concurrency, e.Adaptive = 0, f.adaptive
+		e.Concurrency, e.Tuner = 0, f.adaptive
 	}
 	return nil
 }

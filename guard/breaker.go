@@ -1,8 +1,7 @@
-package engine
+package guard
 
 import (
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -15,10 +14,6 @@ const (
 	DefaultBreakerCooldown  = 30 * time.Second
 )
 
-// ErrCoolingDown is wrapped by the error of a call refused because its
-// backend's Breaker is open. Such a call is not retried.
-var ErrCoolingDown = errors.New("backend cooling down")
-
 // Breaker benches a backend after repeated failures, so that runs fail fast
 // (or go to a fallback) instead of each waiting out the same timeouts.
 //
@@ -26,13 +21,13 @@ var ErrCoolingDown = errors.New("backend cooling down")
 // unavailable: unreachable, timed out, rate limited, overloaded or a
 // retryable server error. After Threshold of them in a row it opens for
 // Cooldown: every call then fails at once with a *jessy.Error wrapping
-// ErrCoolingDown that names the time the cooldown ends and the last
+// jessy.ErrCoolingDown that names the time the cooldown ends and the last
 // failure. When the cooldown has passed, calls go through again; the first
 // success closes the breaker, and another counted failure opens it for a
 // new cooldown at once. Other errors (a bad request, a broken stream) leave
 // it as it is: they show the backend is up.
 //
-// Share one Breaker between every Target of a backend, across runs. It reads
+// Share one Breaker between every call to a backend, across runs. It reads
 // time.Now, so it is deterministic under testing/synctest. It is safe for
 // concurrent use; the zero Breaker is not usable: call NewBreaker.
 type Breaker struct {
@@ -52,7 +47,7 @@ func NewBreaker(threshold int, cooldown time.Duration) *Breaker {
 }
 
 // Allow returns nil when a call to backend may go ahead now, or, while the
-// breaker is open, a *jessy.Error wrapping ErrCoolingDown of the kind of the
+// breaker is open, a *jessy.Error wrapping jessy.ErrCoolingDown of the kind of the
 // failure that opened it (KindUnreachable or KindOverloaded), with that
 // failure's hint when it had one, and RetryAfter set to the rest of the
 // cooldown (for the HTTP server's Retry-After). It does not block.
@@ -71,15 +66,11 @@ func (b *Breaker) Allow(backend string) error {
 	if hint == "" {
 		hint = "the backend failed repeatedly; check that it is running, or wait for the cooldown"
 	}
-	return &jessy.Error{
-		Kind:    kind,
-		Backend: backend,
-		Message: fmt.Sprintf("backend cooling down for %s more (until %s) after %d failures in a row; last: %v",
-			b.until.Sub(now).Round(time.Millisecond), b.until.Format("15:04:05"), b.fails, b.last),
-		Hint:       hint,
-		RetryAfter: b.until.Sub(now),
-		Err:        ErrCoolingDown,
-	}
+	err := jessy.Errorf(kind, "backend cooling down for %s more (until %s) after %d failures in a row; last: %v",
+		b.until.Sub(now).Round(time.Millisecond), b.until.Format("15:04:05"), b.fails, b.last).
+		WithBackend(backend).WithHint(hint).WithCause(jessy.ErrCoolingDown)
+	err.RetryAfter = b.until.Sub(now)
+	return err
 }
 
 // Record takes the outcome of one attempt that reached the backend: nil
@@ -111,12 +102,12 @@ func (b *Breaker) Open() bool {
 
 // counts reports whether err says the backend is unavailable.
 func counts(err error) bool {
-	if errors.Is(err, ErrCoolingDown) || errors.Is(err, ErrBusy) {
+	if errors.Is(err, jessy.ErrCoolingDown) || errors.Is(err, jessy.ErrBusy) {
 		return false
 	}
 	switch jessy.KindOf(err) {
 	case jessy.KindTimeout, jessy.KindUnreachable:
 		return true
 	}
-	return Retryable(err)
+	return jessy.Retryable(err)
 }

@@ -1,4 +1,8 @@
-package engine
+// Package tune learns the concurrency at which a backend and model finish a
+// run's thoughts soonest, and keeps it in a small JSON file across runs. Its
+// Adaptive is the engine.Tuner the command line and the server give the
+// engine for auto concurrency.
+package tune
 
 import (
 	"encoding/json"
@@ -43,7 +47,9 @@ const (
 // rate-limited answer (503, 529, 429) at level c caps the key at c/2 until
 // a probe above the cap succeeds.
 //
-// An Adaptive is safe for concurrent use; share one between every run.
+// Keys are the engine's (engine.TuneKey: the backend and the model). An
+// Adaptive implements engine.Tuner and is safe for concurrent use; share one
+// between every run.
 type Adaptive struct {
 	// ProbeEvery is how many runs of a key pass between probes of a
 	// neighbouring level; 0 means DefaultProbeEvery, negative never probes.
@@ -77,13 +83,9 @@ type adaptiveFile struct {
 	Entries map[string]*adaptiveEntry `json:"entries"`
 }
 
-// AdaptiveKey is the key under which Adaptive keeps what it learned of a
-// model on a backend.
-func AdaptiveKey(backend, model string) string { return backend + " " + model }
-
-// DefaultAdaptivePath is the cache file of Adaptive: concurrency.json in
-// the jessy folder of os.UserCacheDir.
-func DefaultAdaptivePath() (string, error) {
+// DefaultPath is the cache file of Adaptive: concurrency.json in the jessy
+// folder of os.UserCacheDir.
+func DefaultPath() (string, error) {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("find the cache folder: %w", err)
@@ -91,11 +93,11 @@ func DefaultAdaptivePath() (string, error) {
 	return filepath.Join(dir, "jessy", "concurrency.json"), nil
 }
 
-// NewAdaptive returns an Adaptive that remembers what it learns in the
-// file at path ("" keeps it in memory only), loading what the file already
-// holds. A missing file is not an error; an unreadable or corrupt one is,
-// and the returned Adaptive then starts empty but still saves to path.
-func NewAdaptive(path string) (*Adaptive, error) {
+// Open returns an Adaptive that remembers what it learns in the file at
+// path ("" keeps it in memory only), loading what the file already holds.
+// A missing file is not an error; an unreadable or corrupt one is, and the
+// returned Adaptive then starts empty but still saves to path.
+func Open(path string) (*Adaptive, error) {
 	a := &Adaptive{path: path, entries: map[string]*adaptiveEntry{}}
 	if path == "" {
 		return a, nil

@@ -1,4 +1,4 @@
-package engine
+package guard_test
 
 import (
 	"context"
@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/guard"
 	"github.com/jessy-llm/jessy/providertest"
 )
 
 func TestBreakerStates(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := NewBreaker(3, 30*time.Second)
+		b := guard.NewBreaker(3, 30*time.Second)
 		b.Record(refused())
 		b.Record(refused())
 		b.Record(&jessy.Error{Kind: jessy.KindBadRequest, Status: 400}) // the backend is up: not counted
@@ -27,7 +29,7 @@ func TestBreakerStates(t *testing.T) {
 		}
 		b.Record(refused())
 		err := b.Allow("ollama")
-		if !errors.Is(err, ErrCoolingDown) || jessy.KindOf(err) != jessy.KindUnreachable || Retryable(err) || jessy.RetryAfterOf(err) != 30*time.Second {
+		if !errors.Is(err, jessy.ErrCoolingDown) || jessy.KindOf(err) != jessy.KindUnreachable || engine.Retryable(err) || jessy.RetryAfterOf(err) != 30*time.Second {
 			t.Fatalf("err = %v, want an unreachable, unretryable cooling down", err)
 		}
 		for _, want := range []string{"ollama: ", "30s more", "until 00:00:30", "3 failures", "connection refused"} {
@@ -71,8 +73,9 @@ func TestBreakerBenchesBackendAcrossRuns(t *testing.T) {
 			}
 			return ok(fmt.Sprintf("insight %d", key), 0)
 		}))
-		br := NewBreaker(3, 30*time.Second)
-		e := New(Target{Backend: "fake", Provider: f, Model: "m", Breaker: br}, Options{Thoughts: 2, Retry: DefaultRetryPolicy()})
+		p := guard.Wrap(f, "fake", guard.Options{Threshold: 3, Cooldown: 30 * time.Second})
+		br := guard.Of(p).Breaker()
+		e := engine.New(engine.Target{Backend: "fake", Provider: p, Model: "m"}, engine.Options{Thoughts: 2, Retry: engine.DefaultRetryPolicy()})
 
 		res, err := e.Run(t.Context(), question, nil)
 		if jessy.KindOf(err) != jessy.KindUnreachable || len(f.Requests()) != 3 {
@@ -86,7 +89,7 @@ func TestBreakerBenchesBackendAcrossRuns(t *testing.T) {
 		}
 		benched := 0
 		for _, th := range res.Thoughts {
-			if last := th.Attempts[len(th.Attempts)-1]; errors.Is(last.Err, ErrCoolingDown) {
+			if last := th.Attempts[len(th.Attempts)-1]; errors.Is(last.Err, jessy.ErrCoolingDown) {
 				benched++
 				if !strings.Contains(last.Err.Error(), "cooling down") || jessy.HintOf(last.Err) == "" {
 					t.Errorf("benched attempt: %v (hint %q)", last.Err, jessy.HintOf(last.Err))
@@ -100,7 +103,7 @@ func TestBreakerBenchesBackendAcrossRuns(t *testing.T) {
 
 		time.Sleep(10 * time.Second)
 		res, err = e.Run(t.Context(), question, nil)
-		if !errors.Is(err, ErrCoolingDown) || len(f.Requests()) != 3 || res.Timings.Total != 0 {
+		if !errors.Is(err, jessy.ErrCoolingDown) || len(f.Requests()) != 3 || res.Timings.Total != 0 {
 			t.Fatalf("run 2: err %v, %d requests, took %v; want a fast fail with no call", err, len(f.Requests()), res.Timings.Total)
 		}
 		if r := res.Thoughts[0].Attempts[0].Reason; r != "not retried: the backend is cooling down" {
@@ -120,8 +123,8 @@ func TestBreakerSendsSynthesisToFallback(t *testing.T) {
 		a := providertest.NewFake(providertest.Always(ok("from A", 0)))
 		b := providertest.NewFake(providertest.Always(ok("from B", 0)))
 		e := withSynth(thinkers(), faultOptions, a, b)
-		e.Synthesizer.Breaker = NewBreaker(1, time.Minute)
-		e.Synthesizer.Breaker.Record(&jessy.Error{Kind: jessy.KindTimeout})
+		e.Synthesizer.Provider = guard.Wrap(a, "A", guard.Options{Threshold: 1, Cooldown: time.Minute})
+		guard.Of(e.Synthesizer.Provider).Breaker().Record(&jessy.Error{Kind: jessy.KindTimeout})
 		res, err := e.Run(t.Context(), question, nil)
 		if err != nil || res.Answer() != "from B" || len(a.Requests()) != 0 {
 			t.Fatalf("err %v answer %q, %d calls to the benched A", err, res.Answer(), len(a.Requests()))
@@ -136,8 +139,9 @@ func TestBreakerCountsTimeoutsNotCancels(t *testing.T) {
 		t.Run(end, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := providertest.NewFake(providertest.Always(providertest.Reply{Hang: true}))
-				br := NewBreaker(1, time.Minute)
-				opts := Options{Thoughts: 1, ThoughtTimeout: 5 * time.Second}
+				p := guard.Wrap(f, "fake", guard.Options{Threshold: 1, Cooldown: time.Minute})
+				br := guard.Of(p).Breaker()
+				opts := engine.Options{Thoughts: 1, ThoughtTimeout: 5 * time.Second}
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
 				switch end {
@@ -146,7 +150,7 @@ func TestBreakerCountsTimeoutsNotCancels(t *testing.T) {
 				case "run timeout":
 					opts.Timeout = time.Second
 				}
-				e := New(Target{Backend: "fake", Provider: f, Model: "m", Breaker: br}, opts)
+				e := engine.New(engine.Target{Backend: "fake", Provider: p, Model: "m"}, opts)
 				_, _ = e.Run(ctx, question, nil)
 				if want := end == "thought timeout"; br.Open() != want {
 					t.Errorf("open = %v after a %s, want %v", br.Open(), end, want)
@@ -158,11 +162,11 @@ func TestBreakerCountsTimeoutsNotCancels(t *testing.T) {
 
 func TestBreakerGuardsBatchedThoughts(t *testing.T) {
 	b := &batcher{Fake: providertest.NewFake(providertest.Always(ok("answer", 0)))}
-	br := NewBreaker(1, time.Minute)
-	br.Record(refused())
-	e := New(Target{Backend: "vllm", Provider: b, Model: "m", Breaker: br}, Options{Batch: true})
+	p := guard.Wrap(b, "vllm", guard.Options{Threshold: 1, Cooldown: time.Minute})
+	guard.Of(p).Breaker().Record(refused())
+	e := engine.New(engine.Target{Backend: "vllm", Provider: p, Model: "m"}, engine.Options{Batch: true})
 	res, err := e.Run(t.Context(), question, nil)
-	if !errors.Is(err, ErrCoolingDown) || b.batches.Load() != 0 || res.Succeeded() != 0 {
+	if !errors.Is(err, jessy.ErrCoolingDown) || b.batches.Load() != 0 || res.Succeeded() != 0 {
 		t.Errorf("err %v after %d batches, want a fast cooling-down failure", err, b.batches.Load())
 	}
 }

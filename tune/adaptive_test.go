@@ -1,4 +1,4 @@
-package engine
+package tune_test
 
 import (
 	"context"
@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/providertest"
+	"github.com/jessy-llm/jessy/tune"
 )
 
 // loaded is a backend whose latency depends on how many calls it serves at
@@ -47,7 +49,7 @@ func newLoaded(latency func(k int) time.Duration) *loaded {
 }
 
 // concurrencies runs e runs times and returns the concurrency of each run.
-func concurrencies(t *testing.T, e *Engine, runs int) []int {
+func concurrencies(t *testing.T, e *engine.Engine, runs int) []int {
 	var out []int
 	for range runs {
 		res, err := e.Run(t.Context(), question, nil)
@@ -79,17 +81,17 @@ func TestAdaptiveConverges(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				a, err := NewAdaptive("")
+				a, err := tune.Open("")
 				if err != nil {
 					t.Fatal(err)
 				}
 				a.ProbeEvery = -1
 				b := newLoaded(tt.latency)
-				e := New(Target{Backend: "fake", Provider: b, Model: "m"}, Options{SpeedOptions: SpeedOptions{Adaptive: a}})
+				e := engine.New(engine.Target{Backend: "fake", Provider: b, Model: "m"}, engine.Options{SpeedOptions: engine.SpeedOptions{Tuner: a}})
 				if got := fmt.Sprint(concurrencies(t, e, 6)); got != tt.want {
 					t.Errorf("concurrency per run = %s, want %s", got, tt.want)
 				}
-				if best, ok := a.Best(AdaptiveKey("fake", "m"), 8); !ok || best != tt.best {
+				if best, ok := a.Best(engine.TuneKey("fake", "m"), 8); !ok || best != tt.best {
 					t.Errorf("best = %d, %v; want %d", best, ok, tt.best)
 				}
 				if b.PeakInFlight() > 8 {
@@ -102,11 +104,11 @@ func TestAdaptiveConverges(t *testing.T) {
 
 func TestAdaptiveBacksOffOnServerBusy(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a, _ := NewAdaptive("")
+		a, _ := tune.Open("")
 		a.ProbeEvery = -1
 		b := newLoaded(func(int) time.Duration { return 100 * time.Millisecond })
 		b.busyAbove = 2
-		e := New(Target{Backend: "fake", Provider: b, Model: "m"}, Options{SpeedOptions: SpeedOptions{Adaptive: a}})
+		e := engine.New(engine.Target{Backend: "fake", Provider: b, Model: "m"}, engine.Options{SpeedOptions: engine.SpeedOptions{Tuner: a}})
 		// Halved on each 503 down to 2, then 1 is explored and found slower.
 		got := fmt.Sprint(concurrencies(t, e, 5))
 		if got != "[8 4 2 1 2]" {
@@ -117,10 +119,10 @@ func TestAdaptiveBacksOffOnServerBusy(t *testing.T) {
 
 func TestAdaptiveProbesAgain(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a, _ := NewAdaptive("")
+		a, _ := tune.Open("")
 		a.ProbeEvery = 3
 		b := newLoaded(func(int) time.Duration { return 100 * time.Millisecond })
-		e := New(Target{Backend: "fake", Provider: b, Model: "m"}, Options{SpeedOptions: SpeedOptions{Adaptive: a}})
+		e := engine.New(engine.Target{Backend: "fake", Provider: b, Model: "m"}, engine.Options{SpeedOptions: engine.SpeedOptions{Tuner: a}})
 		if got := fmt.Sprint(concurrencies(t, e, 7)); got != "[8 4 4 8 8 4 8]" {
 			t.Errorf("concurrency per run = %s", got)
 		}
@@ -130,25 +132,25 @@ func TestAdaptiveProbesAgain(t *testing.T) {
 func TestAdaptiveRemembersAcrossRuns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "jessy", "concurrency.json")
-		a, err := NewAdaptive(path)
+		a, err := tune.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b := newLoaded(func(k int) time.Duration { return time.Duration(k) * 100 * time.Millisecond })
-		e := New(Target{Backend: "fake", Provider: b, Model: "m"}, Options{SpeedOptions: SpeedOptions{Adaptive: a}})
+		e := engine.New(engine.Target{Backend: "fake", Provider: b, Model: "m"}, engine.Options{SpeedOptions: engine.SpeedOptions{Tuner: a}})
 		concurrencies(t, e, 4)
 		if err := a.Save(); err != nil {
 			t.Fatal(err)
 		}
-		again, err := NewAdaptive(path)
+		again, err := tune.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.Adaptive = again
+		e.Tuner = again
 		if got := fmt.Sprint(concurrencies(t, e, 1)); got != "[1]" {
 			t.Errorf("after reloading, concurrency %s, want [1]", got)
 		}
-		if _, ok := again.Best(AdaptiveKey("fake", "other model"), 8); ok {
+		if _, ok := again.Best(engine.TuneKey("fake", "other model"), 8); ok {
 			t.Error("another model shares the key")
 		}
 	})
@@ -156,33 +158,42 @@ func TestAdaptiveRemembersAcrossRuns(t *testing.T) {
 
 func TestAdaptiveIgnoredWithFixedConcurrency(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a, _ := NewAdaptive("")
+		a, _ := tune.Open("")
 		b := newLoaded(func(int) time.Duration { return time.Millisecond })
-		e := New(Target{Backend: "fake", Provider: b, Model: "m"}, Options{Concurrency: 3, SpeedOptions: SpeedOptions{Adaptive: a}})
+		e := engine.New(engine.Target{Backend: "fake", Provider: b, Model: "m"}, engine.Options{Concurrency: 3, SpeedOptions: engine.SpeedOptions{Tuner: a}})
 		if got := fmt.Sprint(concurrencies(t, e, 2)); got != "[3 3]" {
 			t.Errorf("concurrency %s", got)
 		}
-		if _, ok := a.Best(AdaptiveKey("fake", "m"), 8); ok {
+		if _, ok := a.Best(engine.TuneKey("fake", "m"), 8); ok {
 			t.Error("a fixed run taught the controller")
 		}
 	})
 }
 
-func TestNewAdaptiveCorruptFile(t *testing.T) {
+func TestOpenCorruptFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.json")
 	if err := writeFile(path, "{not json"); err != nil {
 		t.Fatal(err)
 	}
-	a, err := NewAdaptive(path)
+	a, err := tune.Open(path)
 	if err == nil || a == nil {
 		t.Fatalf("err = %v, want an error and a usable Adaptive", err)
 	}
 	if err := a.Save(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewAdaptive(path); err != nil {
+	if _, err := tune.Open(path); err != nil {
 		t.Errorf("after Save: %v", err)
 	}
 }
 
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
+
+var question = []jessy.Message{{Role: jessy.RoleUser, Content: "Why is the sky blue?"}}
+
+func ok(text string, d time.Duration) providertest.Reply {
+	r := providertest.Text(text)
+	r.Delay = d
+	r.Usage = jessy.Usage{PromptTokens: 10, CompletionTokens: 5}
+	return r
+}

@@ -1,9 +1,7 @@
-package engine
+package guard
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -18,11 +16,6 @@ type Gate interface {
 	Acquire(ctx context.Context) (release func(), err error)
 }
 
-// ErrBusy is wrapped by the error of a call that found no free slot in its
-// backend's Limit within the Limit's wait. Such a call is not retried: the
-// wait already was its backoff.
-var ErrBusy = errors.New("no free slot")
-
 // Limit is a Gate of a fixed number of slots with a bounded wait.
 type Limit struct {
 	sem     *semaphore.Weighted
@@ -32,8 +25,8 @@ type Limit struct {
 
 // NewLimit returns a Gate of n slots (n >= 1). A call that waits longer than
 // maxWait for a slot fails with a *jessy.Error of KindOverloaded wrapping
-// ErrBusy; 0 waits as long as ctx allows. Share one Limit between every
-// Target of a backend, across runs, to hold a per-backend limit.
+// jessy.ErrBusy; 0 waits as long as ctx allows. Share one Limit between
+// every call to a backend, across runs, to hold a per-backend limit.
 func NewLimit(n int, maxWait time.Duration) *Limit {
 	n = max(n, 1)
 	return &Limit{sem: semaphore.NewWeighted(int64(n)), n: n, maxWait: maxWait}
@@ -54,8 +47,8 @@ func (l *Limit) Acquire(ctx context.Context) (func(), error) {
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
-		return nil, &jessy.Error{Kind: jessy.KindOverloaded, Err: ErrBusy,
-			Message: fmt.Sprintf("no free slot for the backend after waiting %s (limit %d)", l.maxWait, l.n)}
+		return nil, jessy.Errorf(jessy.KindOverloaded, "no free slot for the backend after waiting %s (limit %d)",
+			l.maxWait, l.n).WithCause(jessy.ErrBusy)
 	}
 	return func() { l.sem.Release(1) }, nil
 }

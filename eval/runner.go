@@ -90,15 +90,22 @@ func (r *Runner) Run(ctx context.Context, ds Dataset) (Results, error) {
 		}
 	}
 
-	total := len(ds.Items) * len(r.Arms)
-	resumed := 0
+	// The work left, fixed before any answer starts: done is written by
+	// the answers and must not be read by the dispatch loop.
+	type unit struct {
+		arm Arm
+		it  Item
+	}
+	var todo []unit
 	for _, it := range ds.Items {
-		for _, a := range out.Arms {
-			if _, ok := done[key{a, it.ID}]; ok {
-				resumed++
+		for _, a := range r.Arms {
+			if _, ok := done[key{a.Name(), it.ID}]; !ok {
+				todo = append(todo, unit{a, it})
 			}
 		}
 	}
+	total := len(ds.Items) * len(r.Arms)
+	resumed := total - len(todo)
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -127,39 +134,34 @@ func (r *Runner) Run(ctx context.Context, ds Dataset) (Results, error) {
 	mu.Unlock()
 
 dispatch:
-	for _, it := range ds.Items {
-		for _, arm := range r.Arms {
-			if _, ok := done[key{arm.Name(), it.ID}]; ok {
-				continue
+	for _, u := range todo {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			break dispatch
+		}
+		if ctx.Err() != nil {
+			<-sem
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			res, ok := r.answer(ctx, ds, u.arm, u.it)
+			if !ok {
+				return
 			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				break dispatch
-			}
-			if ctx.Err() != nil {
-				<-sem
-				break dispatch
-			}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				res, ok := r.answer(ctx, ds, arm, it)
-				if !ok {
+			mu.Lock()
+			defer mu.Unlock()
+			if res.Error == "" && jn != nil {
+				if err := jn.append(res); err != nil {
+					cancel(fmt.Errorf("journal: %w", err))
 					return
 				}
-				mu.Lock()
-				defer mu.Unlock()
-				if res.Error == "" && jn != nil {
-					if err := jn.append(res); err != nil {
-						cancel(fmt.Errorf("journal: %w", err))
-						return
-					}
-				}
-				done[key{res.Arm, res.ItemID}] = res
-				made++
-				report()
-			})
-		}
+			}
+			done[key{res.Arm, res.ItemID}] = res
+			made++
+			report()
+		})
 	}
 	wg.Wait()
 	var err error

@@ -106,35 +106,18 @@ type journal struct {
 }
 
 func openJournal(path string) (*journal, error) {
+	// A torn last line from an earlier crash is cut off, as ReadJournal
+	// ignores it, so that the next line appended starts a line of its own.
+	if data, err := os.ReadFile(path); err == nil && len(data) > 0 && data[len(data)-1] != '\n' {
+		if err := os.Truncate(path, int64(bytes.LastIndexByte(data, '\n')+1)); err != nil {
+			return nil, err
+		}
+	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	// A torn last line from an earlier crash must not swallow ours.
-	if st, err := f.Stat(); err == nil && st.Size() > 0 {
-		if last, err := lastByte(path); err == nil && last != '\n' {
-			if _, err := f.Write([]byte("\n")); err != nil {
-				f.Close()
-				return nil, err
-			}
-		}
-	}
 	return &journal{f: f, w: bufio.NewWriter(f)}, nil
-}
-
-func lastByte(path string) (byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	b := make([]byte, 1)
-	_, err = f.ReadAt(b, st.Size()-1)
-	return b[0], err
 }
 
 func (j *journal) append(r Result) error {

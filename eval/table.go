@@ -3,7 +3,9 @@ package eval
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // WriteTable writes rep's arms as an aligned text table for a terminal:
@@ -12,11 +14,18 @@ import (
 // against single ("+wins/-losses p=..."). It returns the first write
 // error.
 func WriteTable(w io.Writer, rep Report) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "arm\tn\tcorrect\taccuracy\t95%% CI\tprompt tok\tcompl tok\tcalls\twall\tacc/1k tok\tvs single\t\n")
+	// tabwriter aligns every column alike; numbers read best aligned
+	// right, so the names are padded left-aligned by hand.
+	width := len("arm")
 	for _, a := range rep.Arms {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%d\t%d\t%d\t%s\t%.3f\t%s\t\n",
-			a.Name, a.N, a.Correct, pct(a.Accuracy), ci(a.CI95), a.Tokens.Prompt, a.Tokens.Completion,
+		width = max(width, utf8.RuneCountInString(a.Name))
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-*s\t", width, "arm")
+	fmt.Fprintf(tw, "n\tcorrect\taccuracy\t95%% CI\tprompt tok\tcompl tok\tcalls\twall\tacc/1k tok\tvs single\t\n")
+	for _, a := range rep.Arms {
+		fmt.Fprintf(tw, "%s%s\t%d\t%d\t%s\t%s\t%d\t%d\t%d\t%s\t%.3f\t%s\t\n",
+			a.Name, strings.Repeat(" ", width-utf8.RuneCountInString(a.Name)), a.N, a.Correct, pct(a.Accuracy), ci(a.CI95), a.Tokens.Prompt, a.Tokens.Completion,
 			a.Calls, wall(a.WallMS), a.AccuracyPer1kTokens, vs(a.VsSingle))
 	}
 	return tw.Flush()

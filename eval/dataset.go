@@ -11,11 +11,27 @@ type Scorer interface {
 }
 
 // Dataset is the items of one eval and the Scorer that judges them.
-// Name is what the report shows as "dataset".
+// Name is what the report shows as "dataset". Instruction, when not
+// empty, is appended to each question by Prompt (a GSM8K file's
+// questions do not say how to state the answer; built-in tasks' do).
 type Dataset struct {
-	Name   string
-	Items  []Item
-	Scorer Scorer
+	Name        string
+	Items       []Item
+	Scorer      Scorer
+	Instruction string
+}
+
+// NumberInstruction asks for the answer in the form the extraction rule
+// reads first.
+const NumberInstruction = `Solve the problem step by step, then end your reply with a last line "#### <number>".`
+
+// Prompt is the text an arm sends for item: the question, then the
+// dataset's Instruction after a blank line when there is one.
+func (d Dataset) Prompt(item Item) string {
+	if d.Instruction == "" {
+		return item.Question
+	}
+	return item.Question + "\n\n" + d.Instruction
 }
 
 // Score extracts and judges text for item: the extracted answer ("" when

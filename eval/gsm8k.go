@@ -79,7 +79,7 @@ func gsm8kGold(answer string) (string, error) {
 }
 
 // LoadGSM8K reads the GSM8K-format file at path into a Dataset named
-// after the file, scored with Numbers. Errors name the path and the line.
+// after the file, scored with Numbers, with NumberInstruction. Errors name the path and the line.
 func LoadGSM8K(path string) (Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -90,5 +90,5 @@ func LoadGSM8K(path string) (Dataset, error) {
 	if err != nil {
 		return Dataset{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return Dataset{Name: path, Items: items, Scorer: Numbers{}}, nil
+	return Dataset{Name: path, Items: items, Scorer: Numbers{}, Instruction: NumberInstruction}, nil
 }

@@ -24,6 +24,12 @@ func TestReadGSM8K(t *testing.T) {
 	if !strings.HasPrefix(ds.Items[0].Question, "Ana has") {
 		t.Errorf("question = %q", ds.Items[0].Question)
 	}
+	if p := ds.Prompt(ds.Items[0]); !strings.HasPrefix(p, ds.Items[0].Question+"\n\n") || !strings.HasSuffix(p, NumberInstruction) {
+		t.Errorf("prompt = %q", p)
+	}
+	if b, _ := Builtin("letters", 1, 1); b.Prompt(b.Items[0]) != b.Items[0].Question {
+		t.Error("a built-in task's prompt is not its question")
+	}
 }
 
 func TestReadGSM8KErrors(t *testing.T) {

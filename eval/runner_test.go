@@ -103,7 +103,7 @@ func TestRunnerEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := NewReport(res, "fake", "fake")
-	if last.Done != 60 || last.Total != 60 || calls != 61 {
+	if last.Done != 60 || last.Total != 60 || calls != 61 || last.Rate <= 0 || last.Left != 0 {
 		t.Errorf("last progress %+v after %d calls", last, calls)
 	}
 	type row struct {
@@ -241,9 +241,18 @@ func TestRunnerResume(t *testing.T) {
 	}
 
 	resumedArms := arms(nil)
-	res, err := (&Runner{Arms: resumedArms, Concurrency: 2, Journal: path}).Run(context.Background(), ds)
+	var first *Progress
+	progress := func(p Progress) {
+		if first == nil {
+			first = &p
+		}
+	}
+	res, err := (&Runner{Arms: resumedArms, Concurrency: 2, Journal: path, Progress: progress}).Run(context.Background(), ds)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if first == nil || first.Done != 13 || first.Total != 36 {
+		t.Errorf("resumed run's first progress = %+v, want 13 of 36 done", first)
 	}
 	var answered int64
 	for _, a := range resumedArms {

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 )
 
@@ -43,9 +44,7 @@ func Builtin(name string, seed uint64, n int) (Dataset, error) {
 
 // itemRand is the generator of item i of a seeded task: each item has
 // its own stream, so items do not depend on how many came before.
-func itemRand(seed uint64, i int) interface {
-	IntN(int) int
-} {
+func itemRand(seed uint64, i int) *rand.Rand {
 	return newRand(seed ^ (uint64(i)+1)*0x9e3779b97f4a7c15)
 }
 

@@ -3,6 +3,8 @@ package eval
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 type Result struct {
 	Arm       string `json:"arm"`
 	ItemID    string `json:"item_id"`
+	ItemSum   string `json:"item_sum,omitempty"`
 	Extracted string `json:"extracted"`
 	Correct   bool   `json:"correct"`
 	Text      string `json:"text,omitempty"`
@@ -26,6 +29,13 @@ type Result struct {
 	Calls     int    `json:"calls"`
 	WallMS    int64  `json:"wall_ms"`
 	Error     string `json:"error,omitempty"`
+}
+
+// itemSum fingerprints an item's question and gold answer, so that a
+// journal is not resumed against other items under the same IDs.
+func itemSum(it Item) string {
+	h := sha256.Sum256([]byte(it.Question + "\x00" + it.Answer))
+	return hex.EncodeToString(h[:8])
 }
 
 // key identifies a result for resuming.

@@ -54,8 +54,9 @@ type Results struct {
 // An Arm error other than cancellation is recorded in that Result's
 // Error with a wrong verdict and is not journaled, so a resumed run
 // tries that answer again. Run returns an error, and no results, for
-// duplicate arm names or item IDs, or when the journal cannot be read
-// or opened; a failure to append to the journal stops the run with that
+// duplicate arm names or item IDs, when the journal cannot be read or
+// opened, or when it holds a result for an item of the same ID but
+// another question or gold answer (a journal of another dataset); a failure to append to the journal stops the run with that
 // error and the results so far.
 func (r *Runner) Run(ctx context.Context, ds Dataset) (Results, error) {
 	out := Results{Dataset: ds}
@@ -80,7 +81,14 @@ func (r *Runner) Run(ctx context.Context, ds Dataset) (Results, error) {
 		if err != nil {
 			return Results{}, err
 		}
+		sums := map[string]string{}
+		for _, it := range ds.Items {
+			sums[it.ID] = itemSum(it)
+		}
 		for _, res := range old {
+			if want, ok := sums[res.ItemID]; ok && res.ItemSum != "" && res.ItemSum != want {
+				return Results{}, fmt.Errorf("%s holds a result for a different item %s (another file, task or seed?)", r.Journal, res.ItemID)
+			}
 			if res.Error == "" {
 				done[key{res.Arm, res.ItemID}] = res
 			}
@@ -190,7 +198,7 @@ func (r *Runner) answer(ctx context.Context, ds Dataset, arm Arm, it Item) (Resu
 	if wall == 0 {
 		wall = time.Since(t0)
 	}
-	res := Result{Arm: arm.Name(), ItemID: it.ID, Usage: o.Usage, Calls: o.Calls, WallMS: wall.Milliseconds()}
+	res := Result{Arm: arm.Name(), ItemID: it.ID, ItemSum: itemSum(it), Usage: o.Usage, Calls: o.Calls, WallMS: wall.Milliseconds()}
 	if err != nil {
 		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 			return Result{}, false

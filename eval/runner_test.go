@@ -264,6 +264,12 @@ func TestRunnerResume(t *testing.T) {
 	if got := NewReport(res, "m", "b"); !reflect.DeepEqual(got, want) {
 		t.Errorf("resumed report differs:\n got %+v\nwant %+v", got.Arms, want.Arms)
 	}
+	// The journal does not resume against other items under the same IDs.
+	other, _ := Builtin("countdown", 5, 12)
+	if _, err := (&Runner{Arms: arms(nil), Journal: path}).Run(context.Background(), other); err == nil ||
+		!strings.Contains(err.Error(), "different item") {
+		t.Errorf("resume against another seed: err = %v", err)
+	}
 	// A third run finds everything done.
 	res, err = (&Runner{Arms: arms(func(context.Context) error { return errors.New("called") }), Journal: path}).Run(context.Background(), ds)
 	if err != nil || !reflect.DeepEqual(NewReport(res, "m", "b"), want) {

@@ -26,7 +26,7 @@ type fan struct {
 	start  time.Time
 	// ctx is the run's context; the thoughts run under adm.ctx.
 	ctx   context.Context
-	slots slots
+	slots *slots
 	adm   *admission
 	emb   *embeddings // nil unless the samples' agreement uses embeddings
 
@@ -59,7 +59,7 @@ func (e *Engine) newFan(ctx context.Context, conv []jessy.Message, levels []int)
 	n := e.thoughts()
 	f := &fan{
 		e: e, conv: conv, n: n, angles: e.Prompts.AnglesFor(n), start: time.Now(), ctx: ctx,
-		slots: newSlots(levels, len(e.Thinkers)), adm: newAdmission(ctx),
+		slots: newSlots(levels, len(e.Thinkers), n), adm: newAdmission(ctx),
 		msgs: make(chan fanMsg), thoughts: make([]jessy.Thought, n), received: make([]bool, n),
 	}
 	if e.Strategy == StrategySamples && !e.Agreement.Lexical {

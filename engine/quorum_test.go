@@ -202,3 +202,25 @@ func TestInvalidSpeedOptions(t *testing.T) {
 func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(t.Context(), d)
 }
+// The grace runs out also when the straggler got its slot late: at
+// concurrency 1 the last thought starts after the quorum is in, and is cut
+// off when the grace ends rather than waited for.
+func TestQuorumGraceAtLowConcurrency(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := providertest.NewFake(providertest.Run(func(i int) providertest.Reply {
+			if i == 7 {
+				return ok("very late insight", 5*time.Second)
+			}
+			return ok(fmt.Sprintf("insight %d", i), 10*time.Millisecond)
+		}, ok("the answer", 10*time.Millisecond)))
+		e := New(Target{Backend: "fake", Provider: f, Model: "m"}, Options{Concurrency: 1,
+			SpeedOptions: SpeedOptions{Quorum: 6, Grace: Grace{After: 200 * time.Millisecond}}})
+		res, err := e.Run(t.Context(), []jessy.Message{{Role: jessy.RoleUser, Content: "q"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Thoughts[7].Status != jessy.StatusCanceled || res.Timings.Total > time.Second {
+			t.Errorf("straggler %s, run took %v; want it to start last and be cut off after the grace", res.Thoughts[7].Status, res.Timings.Total)
+		}
+	})
+}

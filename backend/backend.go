@@ -57,6 +57,11 @@ func Build(s *config.Settings) (*engine.Engine, error) {
 // every engine built from it (the server builds one engine per profile and model). A backend is
 // known by its name, kind and address. A Pool is safe for concurrent use.
 type Pool struct {
+	// Tuner, when set, learns the concurrency of every engine whose run
+	// settings say concurrency auto (shared across them, and across runs).
+	// Without one, such engines run every thought at once.
+	Tuner engine.Tuner
+
 	mu        sync.Mutex
 	targets   map[string]engine.Target
 	threshold int
@@ -119,7 +124,7 @@ func (p *Pool) Build(s *config.Settings) (*engine.Engine, error) {
 		t.Model = c.Model
 		return t
 	}
-	e := &engine.Engine{Options: Options(s.Run), Synthesizer: target(s.Synthesizer)}
+	e := &engine.Engine{Options: Options(s.Run, p.Tuner), Synthesizer: target(s.Synthesizer)}
 	for _, c := range s.Thinkers {
 		e.Thinkers = append(e.Thinkers, target(c))
 	}
@@ -129,14 +134,17 @@ func (p *Pool) Build(s *config.Settings) (*engine.Engine, error) {
 	return e, nil
 }
 
-// Options returns the engine options of run.
-func Options(run config.Run) engine.Options {
+// Options returns the engine options of run: the one mapping from the
+// resolved settings to the engine. A run whose concurrency is auto learns
+// it through tuner; without a tuner it runs at run.Concurrency.
+func Options(run config.Run, tuner engine.Tuner) engine.Options {
 	retry := engine.DefaultRetryPolicy()
 	retry.Retries = run.Retries
-	return engine.Options{
+	o := engine.Options{
 		Mode:        run.Mode,
 		Thoughts:    run.Thoughts,
 		Concurrency: run.Concurrency,
+		Batch:       run.Batch,
 		Prompts: prompt.Set{
 			Angles:          run.Angles,
 			ThoughtSystem:   run.ThoughtSystem,
@@ -150,5 +158,18 @@ func Options(run config.Run) engine.Options {
 		Timeout:            run.Timeout,
 		MinThoughts:        run.MinThoughts,
 		Retry:              retry,
+		SpeedOptions: engine.SpeedOptions{
+			Quorum:      run.Quorum,
+			Grace:       run.Grace,
+			Speculative: run.Speculative,
+			Strategy:    run.Strategy,
+			Agreement: engine.Agreement{Count: run.AgreeCount, Threshold: run.AgreeThreshold,
+				Lexical: run.AgreeLexical, Model: run.EmbedModel},
+			ThoughtsAuto: run.ThoughtsAuto,
+		},
 	}
+	if run.ConcurrencyAuto && tuner != nil {
+		o.Concurrency, o.Tuner = 0, tuner
+	}
+	return o
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/guard"
 	"github.com/jessy-llm/jessy/providertest"
+	"github.com/jessy-llm/jessy/tune"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -34,19 +35,31 @@ func settings(t *testing.T, text string, flags config.Overrides) *config.Setting
 
 func ask(q string) []jessy.Message { return []jessy.Message{{Role: jessy.RoleUser, Content: q}} }
 
-// The config package's defaults are the engine's.
-func TestDefaultsMatchEngine(t *testing.T) {
-	if config.DefaultThoughts != engine.DefaultThoughts || config.DefaultMaxTokens != engine.DefaultMaxTokens ||
-		config.DefaultSynthesisMaxTokens != engine.DefaultSynthesisMaxTokens || config.DefaultRetries != engine.DefaultRetryPolicy().Retries {
-		t.Fatal("config defaults differ from the engine's")
-	}
+// Options maps every run setting, the speed options included.
+func TestOptions(t *testing.T) {
 	s := settings(t, "defaults: {model: m, temperature: 0.2, synthesis_timeout: 1m}\n", config.Overrides{})
-	o := Options(s.Run)
+	o := Options(s.Run, nil)
 	if o.Thoughts != 8 || o.Concurrency != 8 || o.MaxTokens != 256 || o.SynthesisMaxTokens != 1024 || o.MinThoughts != 1 ||
 		o.Retry.Retries != 2 || o.Retry.Base == 0 || *o.Temperature != 0.2 || o.SynthesisTimeout != time.Minute ||
 		o.ThoughtTimeout != config.DefaultThoughtTimeout || o.Mode != jessy.ModeParallel ||
 		len(o.Prompts.Angles) != 8 || o.Prompts.ThoughtSystem == "" || o.Prompts.SynthesisSystem == "" {
 		t.Errorf("Options = %+v", o)
+	}
+	s = settings(t, "defaults: {model: m, thoughts: auto, quorum: 6, grace: 0.5x, speculative: true, strategy: samples,"+
+		" agree_count: 3, agree_threshold: 0.8, agree_lexical: true, embed_model: e, batch: true}\n", config.Overrides{})
+	tuner, err := tune.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o = Options(s.Run, tuner)
+	want := engine.SpeedOptions{Quorum: 6, Grace: engine.Grace{Fraction: 0.5}, Speculative: true, Strategy: engine.StrategySamples,
+		Agreement: engine.Agreement{Count: 3, Threshold: 0.8, Lexical: true, Model: "e"}, ThoughtsAuto: true, Tuner: tuner}
+	if o.SpeedOptions != want || !o.Batch || o.Concurrency != 0 {
+		t.Errorf("speed options %+v, batch %v, concurrency %d; want %+v, batch, auto", o.SpeedOptions, o.Batch, o.Concurrency, want)
+	}
+	s = settings(t, "defaults: {model: m, concurrency: 3}\n", config.Overrides{})
+	if o := Options(s.Run, tuner); o.Tuner != nil || o.Concurrency != 3 {
+		t.Errorf("a fixed concurrency: tuner %v, concurrency %d; want none, 3", o.Tuner, o.Concurrency)
 	}
 }
 

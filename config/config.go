@@ -68,15 +68,10 @@ const (
 	DefaultAnthropicURL = "https://api.anthropic.com"
 )
 
-// Defaults of the run options. They equal the engine's own defaults (a test
-// of package backend checks it).
+// Deadlines a run gets when nothing sets them, so that a hung backend
+// fails a thought, and a run, in bounded time. The engine has no deadline
+// of its own; every other default is the engine's (engine.Default*).
 const (
-	DefaultThoughts           = 8
-	DefaultMaxTokens          = 256
-	DefaultSynthesisMaxTokens = 1024
-	DefaultRetries            = 2
-	// DefaultThoughtTimeout and DefaultTimeout match the command line's
-	// defaults: a hung backend fails a thought, and a run, in bounded time.
 	DefaultThoughtTimeout = 2 * time.Minute
 	DefaultTimeout        = 10 * time.Minute
 )
@@ -170,11 +165,13 @@ type Defaults struct {
 	Model string `yaml:"model,omitempty"`
 	// Mode is parallel or sequential.
 	Mode jessy.Mode `yaml:"mode,omitempty"`
-	// Thoughts is N; unset means the size of the angle set.
-	Thoughts *int `yaml:"thoughts,omitempty"`
-	// Concurrency bounds the thoughts in flight in one run; unset or 0
-	// means all at once (each backend's own bound still applies).
-	Concurrency *int `yaml:"concurrency,omitempty"`
+	// Thoughts is N, or auto (4 to 12, from the question); unset means the
+	// size of the angle set.
+	Thoughts *Count `yaml:"thoughts,omitempty"`
+	// Concurrency bounds the thoughts in flight in one run: a number (0
+	// means all at once; each backend's own bound still applies) or auto
+	// (learned per backend and model). Unset means auto.
+	Concurrency *Count `yaml:"concurrency,omitempty"`
 	// MaxTokens caps each thought's output.
 	MaxTokens *int `yaml:"max_tokens,omitempty"`
 	// SynthesisMaxTokens caps the answer.
@@ -191,6 +188,26 @@ type Defaults struct {
 	Retries *int `yaml:"retries,omitempty"`
 	// MinThoughts is the quorum of successful thoughts the synthesis needs.
 	MinThoughts *int `yaml:"min_thoughts,omitempty"`
+
+	// The speed options (see engine.SpeedOptions), named like their flags.
+	// Quorum is K: synthesize once K thoughts are in, after Grace.
+	Quorum *int `yaml:"quorum,omitempty"`
+	// Grace is the wait for stragglers after the quorum: a duration
+	// ("200ms") or a fraction of the quorum's time ("0.5x", "50%").
+	Grace *string `yaml:"grace,omitempty"`
+	// Speculative starts the synthesis at the quorum.
+	Speculative *bool `yaml:"speculative,omitempty"`
+	// Strategy is angles or samples.
+	Strategy string `yaml:"strategy,omitempty"`
+	// AgreeCount, AgreeThreshold and AgreeLexical shape the samples
+	// strategy's early stop; EmbedModel is its embedding model.
+	AgreeCount     *int     `yaml:"agree_count,omitempty"`
+	AgreeThreshold *float64 `yaml:"agree_threshold,omitempty"`
+	AgreeLexical   *bool    `yaml:"agree_lexical,omitempty"`
+	EmbedModel     string   `yaml:"embed_model,omitempty"`
+	// Batch sends all thoughts as one request where the server takes a
+	// list of prompts.
+	Batch *bool `yaml:"batch,omitempty"`
 }
 
 // Prompts are the system texts; empty means the default text.

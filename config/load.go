@@ -147,6 +147,8 @@ func friendly(name string, root *yaml.Node, msg string) string {
 // want describes a Go type in a configuration file's words.
 func want(goType string) string {
 	switch {
+	case goType == "config.Count":
+		return "a whole number or auto"
 	case goType == "time.Duration" || goType == "*time.Duration":
 		return "a duration such as 90s or 2m"
 	case strings.Contains(goType, "int"):

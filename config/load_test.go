@@ -78,7 +78,7 @@ func TestParseTypeAndSyntaxErrors(t *testing.T) {
 		{"duplicate key", "defaults:\n  model: a\n  model: b\n", `config.yaml:3: mapping key "model" already defined at line 2`},
 		{"two documents", "defaults: {model: a}\n---\ndefaults: {model: b}\n", "more than one YAML document"},
 		{"not a mapping", "- a\n- b\n", "config.yaml:1: a list is not a mapping of keys"},
-		{"every error listed", "defaults:\n  thoughts: x\n  retries: y\n", "config.yaml:2: defaults.thoughts: \"x\" is not a whole number\nconfig.yaml:3: defaults.retries"},
+		{"every error listed", "defaults:\n  thoughts: x\n  retries: y\n", "config.yaml:2: defaults.thoughts: \"x\" is not a whole number or auto\nconfig.yaml:3: defaults.retries"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

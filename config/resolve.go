@@ -36,8 +36,8 @@ type Overrides struct {
 	SynthesisBackend   *string        // --synthesis-backend
 	SynthesisModel     *string        // --synthesis-model
 	Mode               *jessy.Mode    // --mode parallel|sequential (--sequential sets ModeSequential)
-	Thoughts           *int           // --thoughts, -n
-	Concurrency        *int           // --concurrency: thoughts in flight in one run (0: all)
+	Thoughts           *Count         // --thoughts, -n: a number or auto
+	Concurrency        *Count         // --concurrency: thoughts in flight in one run (0: all), or auto
 	MaxTokens          *int           // --max-tokens: per-thought output cap
 	SynthesisMaxTokens *int           // --synthesis-max-tokens
 	Temperature        *float64       // --temperature
@@ -46,6 +46,15 @@ type Overrides struct {
 	Timeout            *time.Duration // --timeout: the whole run (0: none)
 	Retries            *int           // --retries
 	MinThoughts        *int           // --min-thoughts
+	Quorum             *int           // --quorum
+	Grace              *string        // --grace
+	Speculative        *bool          // --speculative
+	Strategy           *string        // --strategy
+	AgreeCount         *int           // --agree-count
+	AgreeThreshold     *float64       // --agree-threshold
+	AgreeLexical       *bool          // --agree-lexical
+	EmbedModel         *string        // --embed-model
+	Batch              *bool          // --batch
 	// Fallbacks (--fallback, repeatable) replace the file's fallback
 	// synthesizers: each is MODEL on the default backend or BACKEND=MODEL.
 	Fallbacks []string

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/engine"
 )
 
 // Settings is a fully resolved configuration: what a run uses, with every
@@ -69,9 +70,16 @@ func (t Target) String() string { return t.Model + " on " + t.Backend }
 
 // Run holds the resolved run options.
 type Run struct {
-	Mode               jessy.Mode
-	Thoughts           int
-	Concurrency        int // thoughts in flight in one run; equals Thoughts when unbounded
+	Mode     jessy.Mode
+	Thoughts int
+	// ThoughtsAuto chooses the thoughts from the question (engine's
+	// ThoughtsAuto); Thoughts is then the count without it.
+	ThoughtsAuto bool
+	// Concurrency is the thoughts in flight in one run; it equals Thoughts
+	// when unbounded. ConcurrencyAuto learns it per backend and model
+	// instead, for parallel runs.
+	Concurrency        int
+	ConcurrencyAuto    bool
 	MaxTokens          int
 	SynthesisMaxTokens int
 	Temperature        *float64 // nil leaves the backend's default
@@ -83,6 +91,17 @@ type Run struct {
 	Angles             []jessy.Angle
 	ThoughtSystem      string
 	SynthesisSystem    string
+
+	// The speed options, as engine.SpeedOptions takes them.
+	Quorum         int
+	Grace          engine.Grace
+	Speculative    bool
+	Strategy       engine.Strategy
+	AgreeCount     int
+	AgreeThreshold float64
+	AgreeLexical   bool
+	EmbedModel     string
+	Batch          bool
 }
 
 // Backend returns the backend named name, or nil.

@@ -33,8 +33,8 @@ type (
 	}
 	shownRun struct {
 		Mode               jessy.Mode    `yaml:"mode"`
-		Thoughts           int           `yaml:"thoughts"`
-		Concurrency        int           `yaml:"concurrency"`
+		Thoughts           Count         `yaml:"thoughts"`
+		Concurrency        Count         `yaml:"concurrency"`
 		MaxTokens          int           `yaml:"max_tokens"`
 		SynthesisMaxTokens int           `yaml:"synthesis_max_tokens"`
 		Temperature        any           `yaml:"temperature"`
@@ -43,6 +43,15 @@ type (
 		Timeout            time.Duration `yaml:"timeout"`
 		Retries            int           `yaml:"retries"`
 		MinThoughts        int           `yaml:"min_thoughts"`
+		Quorum             int           `yaml:"quorum"`
+		Grace              string        `yaml:"grace"`
+		Speculative        bool          `yaml:"speculative"`
+		Strategy           string        `yaml:"strategy"`
+		AgreeCount         int           `yaml:"agree_count"`
+		AgreeThreshold     float64       `yaml:"agree_threshold"`
+		AgreeLexical       bool          `yaml:"agree_lexical"`
+		EmbedModel         string        `yaml:"embed_model,omitempty"`
+		Batch              bool          `yaml:"batch"`
 	}
 )
 
@@ -58,11 +67,16 @@ func (s *Settings) Masked() ([]byte, error) {
 		Angles:      s.Run.Angles,
 		Prompts:     Prompts{ThoughtSystem: s.Run.ThoughtSystem, SynthesisSystem: s.Run.SynthesisSystem},
 		Defaults: shownRun{
-			Mode: s.Run.Mode, Thoughts: s.Run.Thoughts, Concurrency: s.Run.Concurrency,
-			MaxTokens: s.Run.MaxTokens, SynthesisMaxTokens: s.Run.SynthesisMaxTokens,
+			Mode:        s.Run.Mode,
+			Thoughts:    Count{N: s.Run.Thoughts, Auto: s.Run.ThoughtsAuto},
+			Concurrency: Count{N: s.Run.Concurrency, Auto: s.Run.ConcurrencyAuto},
+			MaxTokens:   s.Run.MaxTokens, SynthesisMaxTokens: s.Run.SynthesisMaxTokens,
 			Temperature:    "backend default",
 			ThoughtTimeout: s.Run.ThoughtTimeout, SynthesisTimeout: s.Run.SynthesisTimeout, Timeout: s.Run.Timeout,
 			Retries: s.Run.Retries, MinThoughts: s.Run.MinThoughts,
+			Quorum: s.Run.Quorum, Grace: s.Run.Grace.String(), Speculative: s.Run.Speculative,
+			Strategy: string(s.Run.Strategy), AgreeCount: s.Run.AgreeCount, AgreeThreshold: s.Run.AgreeThreshold,
+			AgreeLexical: s.Run.AgreeLexical, EmbedModel: s.Run.EmbedModel, Batch: s.Run.Batch,
 		},
 	}
 	if s.Run.Temperature != nil {

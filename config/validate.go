@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/engine"
 )
 
 // validate checks the file on its own, without the environment: every
@@ -94,16 +95,36 @@ func (f *File) validateLayer(at path, l *Layer) error {
 		v   *int
 		min int
 	}{
-		{"thoughts", d.Thoughts, 1}, {"concurrency", d.Concurrency, 0}, {"max_tokens", d.MaxTokens, 1},
-		{"synthesis_max_tokens", d.SynthesisMaxTokens, 1}, {"retries", d.Retries, 0}, {"min_thoughts", d.MinThoughts, 0},
+		{"max_tokens", d.MaxTokens, 1}, {"synthesis_max_tokens", d.SynthesisMaxTokens, 1},
+		{"retries", d.Retries, 0}, {"min_thoughts", d.MinThoughts, 0},
+		{"quorum", d.Quorum, 0}, {"agree_count", d.AgreeCount, 0},
 	}
 	for _, c := range atLeast {
 		if c.v != nil && *c.v < c.min {
 			return f.errAt(at.with("defaults", c.key), "must be at least %d", c.min)
 		}
 	}
+	if d.Thoughts != nil && !d.Thoughts.Auto && d.Thoughts.N < 1 {
+		return f.errAt(at.with("defaults", "thoughts"), "must be at least 1, or auto")
+	}
+	if d.Concurrency != nil && !d.Concurrency.Auto && d.Concurrency.N < 0 {
+		return f.errAt(at.with("defaults", "concurrency"), "must be at least 0, or auto")
+	}
 	if d.Temperature != nil && *d.Temperature < 0 {
 		return f.errAt(at.with("defaults", "temperature"), "must not be negative")
+	}
+	if d.Grace != nil {
+		if _, err := engine.ParseGrace(*d.Grace); err != nil {
+			return f.errAt(at.with("defaults", "grace"), "%v", err)
+		}
+	}
+	if d.Strategy != "" {
+		if err := checkStrategy(d.Strategy); err != nil {
+			return f.errAt(at.with("defaults", "strategy"), "%v", err)
+		}
+	}
+	if d.AgreeThreshold != nil && (*d.AgreeThreshold < 0 || *d.AgreeThreshold > 1) {
+		return f.errAt(at.with("defaults", "agree_threshold"), "must be between 0 and 1")
 	}
 	if d.ThoughtTimeout != nil && *d.ThoughtTimeout < 0 {
 		return f.errAt(at.with("defaults", "thought_timeout"), "must not be negative")

@@ -202,6 +202,7 @@ func TestInvalidSpeedOptions(t *testing.T) {
 func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(t.Context(), d)
 }
+
 // The grace runs out also when the straggler got its slot late: at
 // concurrency 1 the last thought starts after the quorum is in, and is cut
 // off when the grace ends rather than waited for.

@@ -54,15 +54,15 @@ func (f *settingsFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.synthBackend, "synthesis-backend", "", "backend of the synthesis")
 	fs.StringVar(&f.synthModel, "synthesis-model", "", "model of the synthesis")
 	fs.BoolVar(&f.sequential, "sequential", false, "think one angle after another, each seeing the earlier ones (the baseline)")
-	fs.StringVarP(&f.thoughts, "thoughts", "n", strconv.Itoa(config.DefaultThoughts), "number of thoughts, or auto (4 to 12, from the question)")
+	fs.StringVarP(&f.thoughts, "thoughts", "n", strconv.Itoa(engine.DefaultThoughts), "number of thoughts, or auto (4 to 12, from the question)")
 	fs.StringVar(&f.concurrency, "concurrency", "auto", "thoughts in flight at once: a number (0: all of them), or auto (learned per backend and model)")
-	fs.IntVar(&f.maxTokens, "max-tokens", config.DefaultMaxTokens, "output cap per thought, in tokens")
-	fs.IntVar(&f.synthMaxTokens, "synthesis-max-tokens", config.DefaultSynthesisMaxTokens, "output cap of the answer, in tokens")
+	fs.IntVar(&f.maxTokens, "max-tokens", engine.DefaultMaxTokens, "output cap per thought, in tokens")
+	fs.IntVar(&f.synthMaxTokens, "synthesis-max-tokens", engine.DefaultSynthesisMaxTokens, "output cap of the answer, in tokens")
 	fs.Float64Var(&f.temperature, "temperature", 0, "sampling temperature (default: the model's)")
 	fs.DurationVar(&f.timeout, "timeout", config.DefaultTimeout, "deadline of the whole run (0: none)")
 	fs.DurationVar(&f.thoughtTimeout, "thought-timeout", config.DefaultThoughtTimeout, "deadline of each thought, retries included (0: none)")
 	fs.DurationVar(&f.synthTimeout, "synthesis-timeout", 0, "deadline of the synthesis, retries included (0: none)")
-	fs.IntVar(&f.retries, "retries", config.DefaultRetries, "retries of a call that failed before any output, for errors a retry may fix")
+	fs.IntVar(&f.retries, "retries", engine.DefaultRetries, "retries of a call that failed before any output, for errors a retry may fix")
 	fs.IntVar(&f.minThoughts, "min-thoughts", 1, "fewest successful thoughts the synthesis needs")
 	fs.StringArrayVar(&f.fallbacks, "fallback", nil, "fallback synthesizer, MODEL or BACKEND=MODEL, tried in order if the synthesis fails (repeatable)")
 	fs.DurationVar(&f.cooldown, "cooldown", guard.DefaultBreakerCooldown, "how long a backend that keeps failing is benched (0: never)")
@@ -71,8 +71,13 @@ func (f *settingsFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.batch, "batch", false, "send all thoughts as one batched request (vLLM's /v1/completions); falls back when refused")
 }
 
-// pool returns the backend pool of the flags' cooldown policy.
-func (f *settingsFlags) pool() *backend.Pool { return backend.NewPoolWith(f.cooldownAfter, f.cooldown) }
+// pool returns the backend pool of the flags' cooldown policy, with the
+// process's auto-concurrency controller.
+func (f *settingsFlags) pool(warn func(string)) *backend.Pool {
+	p := backend.NewPoolWith(f.cooldownAfter, f.cooldown)
+	p.Tuner = f.tuner(warn)
+	return p
+}
 
 // overrides returns the config overrides of the flags the user gave.
 func (f *settingsFlags) overrides(fs *pflag.FlagSet) config.Overrides {
@@ -107,12 +112,6 @@ func (f *settingsFlags) overrides(fs *pflag.FlagSet) config.Overrides {
 		m := jessy.ModeSequential
 		o.Mode = &m
 	}
-	if n, ok := f.thoughtsN(); ok && fs.Changed("thoughts") {
-		o.Thoughts = &n
-	}
-	if n, ok := f.concurrencyN(); ok && fs.Changed("concurrency") {
-		o.Concurrency = &n
-	}
 	num("max-tokens", f.maxTokens, &o.MaxTokens)
 	num("synthesis-max-tokens", f.synthMaxTokens, &o.SynthesisMaxTokens)
 	if fs.Changed("temperature") {
@@ -127,6 +126,7 @@ func (f *settingsFlags) overrides(fs *pflag.FlagSet) config.Overrides {
 	if fs.Changed("fallback") {
 		o.Fallbacks = f.fallbacks
 	}
+	f.speedOverrides(fs, &o)
 	return o
 }
 
@@ -156,15 +156,11 @@ func (f *settingsFlags) engine(fs *pflag.FlagSet, io stdio) (*engine.Engine, *co
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := f.pool().Build(s)
+	e, err := f.pool(func(w string) { fmt.Fprintf(io.err, "jessy: warning: %s\n", w) }).Build(s)
 	if err != nil {
 		if jessy.KindOf(err) == jessy.KindAuth {
 			return nil, nil, usageError{err}
 		}
-		return nil, nil, err
-	}
-	e.Batch = f.batch
-	if err := f.applySpeed(fs, e, s, func(w string) { fmt.Fprintf(io.err, "jessy: warning: %s\n", w) }); err != nil {
 		return nil, nil, err
 	}
 	return e, s, nil

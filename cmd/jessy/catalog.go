@@ -28,8 +28,6 @@ type catalog struct {
 	getenv   func(string) string
 	flags    config.Overrides
 	settings *config.Settings // the default
-	// tune sets the command line's run options on each engine built.
-	tune func(*engine.Engine, *config.Settings) error
 
 	mu       sync.Mutex
 	engines  map[string]*engine.Engine
@@ -42,8 +40,8 @@ type catalog struct {
 const listEvery = 30 * time.Second
 
 func newCatalog(ctx context.Context, pool *backend.Pool, file *config.File, profile string, getenv func(string) string,
-	flags config.Overrides, tune func(*engine.Engine, *config.Settings) error) (*catalog, error) {
-	c := &catalog{pool: pool, file: file, getenv: getenv, flags: flags, tune: tune, engines: map[string]*engine.Engine{}}
+	flags config.Overrides) (*catalog, error) {
+	c := &catalog{pool: pool, file: file, getenv: getenv, flags: flags, engines: map[string]*engine.Engine{}}
 	s, err := config.Resolve(file, profile, getenv, flags)
 	if err != nil {
 		return nil, err
@@ -115,20 +113,9 @@ func (c *catalog) Engine(model string) (*engine.Engine, error) {
 	return e, nil
 }
 
-// build makes the engine of s from the pool, with the command line's
-// options.
-func (c *catalog) build(s *config.Settings) (*engine.Engine, error) {
-	e, err := c.pool.Build(s)
-	if err != nil {
-		return nil, err
-	}
-	if c.tune != nil {
-		if err := c.tune(e, s); err != nil {
-			return nil, err
-		}
-	}
-	return e, nil
-}
+// build makes the engine of s from the pool: each profile's settings,
+// its speed options included, with the command line's flags over them.
+func (c *catalog) build(s *config.Settings) (*engine.Engine, error) { return c.pool.Build(s) }
 
 // Models implements server.Catalog.
 func (c *catalog) Models() []server.ModelEntry {

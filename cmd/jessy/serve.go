@@ -12,7 +12,6 @@ import (
 
 	"github.com/jessy-llm/jessy/backend"
 	"github.com/jessy-llm/jessy/config"
-	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/server"
 )
 
@@ -42,11 +41,7 @@ it gracefully: runs in flight get --shutdown-grace to finish.`,
 			if err := f.check(); err != nil {
 				return err
 			}
-			tune := func(e *engine.Engine, s *config.Settings) error {
-				e.Batch = f.batch
-				return f.applySpeed(cmd.Flags(), e, s, warn)
-			}
-			cat, err := newCatalog(ctx, f.pool(), file, f.profile, io.getenv, f.overrides(cmd.Flags()), tune)
+			cat, err := newCatalog(ctx, f.pool(warn), file, f.profile, io.getenv, f.overrides(cmd.Flags()))
 			if err != nil {
 				return err
 			}

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"strconv"
-
 	"github.com/spf13/pflag"
 
-	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/config"
 	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/tune"
@@ -35,59 +32,61 @@ func (f *speedFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.embedModel, "embed-model", "", "samples: the embedding model (default: the thinking model)")
 }
 
-// thoughtsN is --thoughts as a number, false for auto.
-func (f *settingsFlags) thoughtsN() (int, bool) {
-	n, err := strconv.Atoi(f.thoughts)
-	return n, err == nil
-}
-
-// concurrencyN is --concurrency as a number, false for auto.
-func (f *settingsFlags) concurrencyN() (int, bool) {
-	n, err := strconv.Atoi(f.concurrency)
-	return n, err == nil
-}
-
 // check refuses --thoughts and --concurrency values that are neither a
 // number nor auto.
 func (f *settingsFlags) check() error {
-	if _, ok := f.thoughtsN(); !ok && f.thoughts != "auto" {
-		return usagef("--thoughts %q: give a number or auto", f.thoughts)
+	if _, err := config.ParseCount(f.thoughts); err != nil {
+		return usagef("--thoughts: %v", err)
 	}
-	if _, ok := f.concurrencyN(); !ok && f.concurrency != "auto" {
-		return usagef("--concurrency %q: give a number or auto", f.concurrency)
+	if _, err := config.ParseCount(f.concurrency); err != nil {
+		return usagef("--concurrency: %v", err)
 	}
 	return nil
 }
 
-// applySpeed sets the speed options of the flags on e. Every engine of one
-// process shares one adaptive controller. Concurrency is auto
-// when the flag says so, and by default unless the config file set a limit
-// below the thought count.
-func (f *settingsFlags) applySpeed(fs *pflag.FlagSet, e *engine.Engine, s *config.Settings, warn func(string)) error {
+// speedOverrides adds the speed flags the user gave to o.
+func (f *settingsFlags) speedOverrides(fs *pflag.FlagSet, o *config.Overrides) {
 	sf := f.speed
-	grace, err := engine.ParseGrace(sf.grace)
-	if err != nil {
-		return err
-	}
-	e.Quorum, e.Grace, e.Speculative = sf.quorum, grace, sf.speculative
-	e.Strategy = engine.Strategy(sf.strategy)
-	e.Agreement = engine.Agreement{Count: sf.agreeCount, Threshold: sf.agreeThreshold, Lexical: sf.agreeLexical, Model: sf.embedModel}
-	e.ThoughtsAuto = f.thoughts == "auto"
-	auto := f.concurrency == "auto" && (fs.Changed("concurrency") || s.Run.Concurrency >= s.Run.Thoughts)
-	if auto && e.Mode != jessy.ModeSequential {
-		if f.adaptive == nil {
-			path, err := tune.DefaultPath()
-			if err == nil {
-				f.adaptive, err = tune.Open(path)
-			}
-			if err != nil {
-				warn("auto concurrency is off: " + err.Error())
-				return nil
-			}
+	set := func(name string, apply func()) {
+		if fs.Changed(name) {
+			apply()
 		}
-		e.Concurrency, e.Tuner = 0, f.adaptive
 	}
-	return nil
+	set("quorum", func() { o.Quorum = &sf.quorum })
+	set("grace", func() { o.Grace = &sf.grace })
+	set("speculative", func() { o.Speculative = &sf.speculative })
+	set("strategy", func() { o.Strategy = &sf.strategy })
+	set("agree-count", func() { o.AgreeCount = &sf.agreeCount })
+	set("agree-threshold", func() { o.AgreeThreshold = &sf.agreeThreshold })
+	set("agree-lexical", func() { o.AgreeLexical = &sf.agreeLexical })
+	set("embed-model", func() { o.EmbedModel = &sf.embedModel })
+	set("batch", func() { o.Batch = &f.batch })
+	set("thoughts", func() {
+		c, _ := config.ParseCount(f.thoughts)
+		o.Thoughts = &c
+	})
+	set("concurrency", func() {
+		c, _ := config.ParseCount(f.concurrency)
+		o.Concurrency = &c
+	})
+}
+
+// tuner returns the process's auto-concurrency controller, loaded from its
+// cache file on first use and shared by every engine; nil, after a
+// warning, when the file cannot be read.
+func (f *settingsFlags) tuner(warn func(string)) engine.Tuner {
+	if f.adaptive == nil {
+		path, err := tune.DefaultPath()
+		if err == nil {
+			f.adaptive, err = tune.Open(path)
+		}
+		if err != nil {
+			warn("auto concurrency is off: " + err.Error())
+			f.adaptive = nil
+			return nil
+		}
+	}
+	return f.adaptive
 }
 
 // saveAdaptive keeps what auto concurrency learned, if it was used.

@@ -79,7 +79,7 @@ func TestBenchRealOllama(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep.Backend = Describe(t.Context(), p, "ollama", model)
+	rep.Backend = Describe(t.Context(), p, "ollama", model, os.Getenv("OLLAMA_NUM_PARALLEL"))
 	if err := rep.WriteTable(&out); err != nil {
 		t.Fatal(err)
 	}

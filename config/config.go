@@ -20,6 +20,7 @@
 package config
 
 import (
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -58,7 +59,31 @@ const (
 	EnvOpenAIKey        = "OPENAI_API_KEY"
 	EnvAnthropicBaseURL = "ANTHROPIC_BASE_URL"
 	EnvAnthropicKey     = "ANTHROPIC_API_KEY"
+	// EnvServerKeys holds the API keys `jessy serve` accepts, separated by
+	// commas.
+	EnvServerKeys = "JESSY_API_KEYS"
+	// EnvOllamaNumParallel is Ollama's own setting of how many requests it
+	// serves at once; Jessy reads it to report it, never to set it.
+	EnvOllamaNumParallel = "OLLAMA_NUM_PARALLEL"
 )
+
+// ServerKeys returns the API keys JESSY_API_KEYS holds (comma-separated,
+// blanks dropped), read through env.
+func ServerKeys(env func(string) string) []string {
+	var keys []string
+	for _, k := range strings.Split(env(EnvServerKeys), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// OllamaNumParallel returns OLLAMA_NUM_PARALLEL as env holds it, "" when
+// unset.
+func OllamaNumParallel(env func(string) string) string {
+	return strings.TrimSpace(env(EnvOllamaNumParallel))
+}
 
 // The default base URLs of each kind, used when neither the file nor the
 // environment names one.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/bench"
+	"github.com/jessy-llm/jessy/config"
 	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/tune"
 )
@@ -78,7 +79,11 @@ best one.`,
 				if b := s.Backend(t.Backend); b != nil && string(b.Kind) != name {
 					name += " (" + string(b.Kind) + ")"
 				}
-				rep.Backend = bench.Describe(ctx, t.Provider, name, t.Model)
+				var numParallel string
+				if b := s.Backend(t.Backend); b != nil && b.Kind == config.KindOllama {
+					numParallel = config.OllamaNumParallel(io.getenv)
+				}
+				rep.Backend = bench.Describe(ctx, t.Provider, name, t.Model, numParallel)
 				var werr error
 				if jsonOut {
 					werr = rep.WriteJSON(io.out)

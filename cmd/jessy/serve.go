@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -48,11 +47,7 @@ it gracefully: runs in flight get --shutdown-grace to finish.`,
 			for _, w := range cat.settings.Warnings {
 				warn(w)
 			}
-			for _, k := range strings.Split(io.getenv("JESSY_API_KEYS"), ",") {
-				if k = strings.TrimSpace(k); k != "" {
-					cfg.APIKeys = append(cfg.APIKeys, k)
-				}
-			}
+			cfg.APIKeys = append(cfg.APIKeys, config.ServerKeys(io.getenv)...)
 			cfg.Logger = slog.New(slog.NewTextHandler(io.err, nil))
 			cfg.Ready = func(ctx context.Context) error { return ready(ctx, cat.settings) }
 			srv, err := server.New(cfg, cat)

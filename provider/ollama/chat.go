@@ -17,7 +17,6 @@ import (
 
 	"github.com/ollama/ollama/api"
 	"github.com/ollama/ollama/auth"
-	"github.com/ollama/ollama/envconfig"
 	"github.com/ollama/ollama/format"
 	"github.com/ollama/ollama/version"
 
@@ -61,7 +60,7 @@ func (p *Provider) stream(ctx context.Context, areq *api.ChatRequest, fn func(ap
 	}
 	u := p.base.JoinPath("/api/chat")
 	var token string
-	if envconfig.UseAuth() || p.base.Hostname() == "ollama.com" {
+	if p.base.Hostname() == "ollama.com" {
 		// As Ollama's client signs its requests.
 		now := strconv.FormatInt(time.Now().Unix(), 10)
 		token, err = auth.Sign(ctx, fmt.Appendf(nil, "%s,%s?ts=%s", http.MethodPost, "/api/chat", now))

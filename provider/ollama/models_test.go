@@ -125,25 +125,25 @@ func TestVersion(t *testing.T) {
 	}
 
 	addr := closedPort(t)
-	_, err = newProvider(t, addr).Version(context.Background())
+	_, err = newProvider(t, "http://"+addr).Version(context.Background())
 	checkError(t, err, jessy.KindUnreachable, "ollama at http://"+addr)
-	_, err = newProvider(t, addr).Models(context.Background())
+	_, err = newProvider(t, "http://"+addr).Models(context.Background())
 	checkError(t, err, jessy.KindUnreachable, "ollama at http://"+addr)
 }
 
 func TestNewHost(t *testing.T) {
+	// The provider reads no environment (config resolves OLLAMA_HOST) and
+	// takes a base URL as it is.
 	tests := []struct {
 		env, host string
 		want      string
 		invalid   bool
 	}{
 		{env: "", host: "", want: DefaultHost},
-		{env: "127.0.0.1:11435", host: "", want: "http://127.0.0.1:11435"},
-		{env: "http://example.internal", host: "", want: "http://example.internal:80"},
+		{env: "http://127.0.0.1:11435", host: "", want: DefaultHost},
 		{env: "127.0.0.1:1", host: "http://127.0.0.1:11435/", want: "http://127.0.0.1:11435"},
-		{host: "localhost", want: "http://localhost:11434"},
-		{host: "10.0.0.2:8080", want: "http://10.0.0.2:8080"},
 		{host: "https://ollama.example", want: "https://ollama.example"},
+		{host: "10.0.0.2:8080", invalid: true},
 		{host: "ftp://x", invalid: true},
 		{host: "http://", invalid: true},
 	}

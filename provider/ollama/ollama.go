@@ -8,28 +8,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/ollama/ollama/api"
-	"github.com/ollama/ollama/envconfig"
 
 	"github.com/jessy-llm/jessy"
 )
 
-// DefaultHost is where Ollama listens when neither Config.Host nor
-// OLLAMA_HOST says otherwise.
+// DefaultHost is where Ollama listens when Config.Host is empty.
 const DefaultHost = "http://127.0.0.1:11434"
 
-// Config sets up a Provider. The zero Config talks to OLLAMA_HOST, or to
-// DefaultHost when that is unset.
+// Config sets up a Provider. The zero Config talks to DefaultHost. The
+// provider reads no environment variable: package config resolves
+// OLLAMA_HOST into Host.
 type Config struct {
-	// Host is Ollama's address, e.g. "http://127.0.0.1:11435". A host
-	// without a scheme gets http://, and one without a port gets 11434.
-	// Empty means OLLAMA_HOST, read as Ollama's own client reads it.
+	// Host is Ollama's base URL with its scheme, e.g.
+	// "http://127.0.0.1:11435"; empty means DefaultHost.
 	Host string
 	// HTTPClient sends the requests; nil means a client without a timeout
 	// on http.DefaultTransport (streams are bounded by the caller's ctx).
@@ -101,15 +98,11 @@ func New(cfg Config) (*Provider, error) {
 // Host is the server's base URL, e.g. "http://127.0.0.1:11434".
 func (p *Provider) Host() string { return p.host }
 
-// hostURL turns a Config.Host into a base URL; empty means OLLAMA_HOST.
+// hostURL turns a Config.Host into a base URL; empty means DefaultHost.
 func hostURL(host string) (*url.URL, error) {
 	host = strings.TrimSpace(host)
 	if host == "" {
-		return envconfig.Host(), nil
-	}
-	bare := !strings.Contains(host, "://")
-	if bare {
-		host = "http://" + host
+		host = DefaultHost
 	}
 	u, err := url.Parse(host)
 	if err != nil {
@@ -120,9 +113,6 @@ func hostURL(host string) (*url.URL, error) {
 	}
 	if u.Hostname() == "" {
 		return nil, errors.New("no host name")
-	}
-	if bare && u.Port() == "" {
-		u.Host = net.JoinHostPort(u.Hostname(), "11434")
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	return u, nil

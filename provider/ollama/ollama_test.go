@@ -328,7 +328,7 @@ func TestChatConcurrentCallsKeepTheirOwnOutcome(t *testing.T) {
 }
 
 func TestChatInvalidRequest(t *testing.T) {
-	p := newProvider(t, closedPort(t))
+	p := newProvider(t, "http://"+closedPort(t))
 	for _, req := range []jessy.ChatRequest{{Messages: ask("hi").Messages}, {Model: "m"}} {
 		_, err := p.Chat(context.Background(), req, func(jessy.Delta) error { return nil })
 		if jessy.KindOf(err) != jessy.KindInvalid {

@@ -24,4 +24,3 @@ func Describe(ctx context.Context, p jessy.Provider, name, model, numParallel st
 	}
 	return b
 }
-

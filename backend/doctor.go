@@ -11,7 +11,6 @@ import (
 
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/config"
-	"github.com/jessy-llm/jessy/provider/ollama"
 )
 
 // ProbeTimeout bounds each backend's probe in Doctor and Models.
@@ -88,8 +87,8 @@ func doctor(ctx context.Context, s *config.Settings, b *config.Backend) (c Check
 	defer cancel()
 
 	var facts []string
-	if op, ok := p.(*ollama.Provider); ok {
-		v, err := op.Version(ctx)
+	if vr, ok := jessy.Find[jessy.Versioner](p); ok {
+		v, err := vr.Version(ctx)
 		if err != nil {
 			return failed(c, err)
 		}

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/jessy-llm/jessy"
@@ -114,13 +113,6 @@ func (s *Settings) Backend(name string) *Backend {
 	return nil
 }
 
-// hostsNeedingKey are hosted OpenAI-compatible APIs that refuse calls
-// without a key. Any other host may be a local server that needs none.
-var hostsNeedingKey = []string{
-	"openai.com", "openrouter.ai", "groq.com", "together.xyz", "together.ai",
-	"deepseek.com", "mistral.ai", "fireworks.ai", "x.ai",
-}
-
 // NeedsKey reports whether b's endpoint refuses calls without a key: every
 // Anthropic endpoint, and the hosted OpenAI-compatible APIs (api.openai.com,
 // OpenRouter, Groq and the like).
@@ -133,12 +125,7 @@ func (b *Backend) NeedsKey() bool {
 		if err != nil {
 			return false
 		}
-		host := strings.ToLower(u.Hostname())
-		for _, h := range hostsNeedingKey {
-			if host == h || strings.HasSuffix(host, "."+h) {
-				return true
-			}
-		}
+		return jessy.HostNeedsKey(u.Hostname())
 	}
 	return false
 }

@@ -51,13 +51,6 @@ var (
 	_ jessy.Batcher     = (*Provider)(nil)
 )
 
-// hostsNeedingKey are hosted APIs that refuse calls without a key. Any other
-// host (a local or self-hosted server) may be used without one.
-var hostsNeedingKey = []string{
-	"openai.com", "openrouter.ai", "groq.com", "together.xyz", "together.ai",
-	"deepseek.com", "mistral.ai", "fireworks.ai", "x.ai",
-}
-
 // New returns a Provider for cfg. It makes no request. It fails with a
 // *jessy.Error of KindInvalid when the base URL is not an http(s) URL, and
 // of KindAuth when the key is missing for a hosted API that needs one
@@ -77,7 +70,7 @@ func New(cfg Config) (*Provider, error) {
 			Err:     err,
 		}
 	}
-	if cfg.APIKey == "" && needsKey(u.Hostname()) {
+	if cfg.APIKey == "" && jessy.HostNeedsKey(u.Hostname()) {
 		return nil, &jessy.Error{
 			Kind: jessy.KindAuth, Backend: backend,
 			Message: "OPENAI_API_KEY is not set: " + u.Hostname() + " needs an API key",
@@ -105,17 +98,6 @@ func New(cfg Config) (*Provider, error) {
 		embeddings:  openai.NewEmbeddingService(opts...),
 		models:      openai.NewModelService(opts...),
 	}, nil
-}
-
-// needsKey reports whether host is a hosted API that needs a key.
-func needsKey(host string) bool {
-	host = strings.ToLower(host)
-	for _, h := range hostsNeedingKey {
-		if host == h || strings.HasSuffix(host, "."+h) {
-			return true
-		}
-	}
-	return false
 }
 
 // Backend names the server, as in the errors: "openai at <base URL>".

@@ -274,7 +274,7 @@ func list(ctx context.Context, b *config.Backend) ([]jessy.ModelInfo, error) {
 	}
 	lister, ok := p.(jessy.ModelLister)
 	if !ok {
-		return nil, &jessy.Error{Kind: jessy.KindInvalid, Backend: b.Name, Message: "the backend cannot list models"}
+		return nil, jessy.Errorf(jessy.KindInvalid, "the backend cannot list models").WithBackend(b.Name)
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()

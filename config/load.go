@@ -109,7 +109,7 @@ func yamlError(name string, root *yaml.Node, err error) error {
 	for _, l := range lines {
 		msgs = append(msgs, friendly(name, root, l))
 	}
-	return &jessy.Error{Kind: jessy.KindInvalid, Message: strings.Join(msgs, "\n"), Err: err}
+	return jessy.Errorf(jessy.KindInvalid, "%s", strings.Join(msgs, "\n")).WithCause(err)
 }
 
 func friendly(name string, root *yaml.Node, msg string) string {

@@ -158,5 +158,5 @@ func (f *File) errAt(p path, format string, args ...any) *jessy.Error {
 			msg = f.Path + ": " + msg
 		}
 	}
-	return &jessy.Error{Kind: jessy.KindInvalid, Message: msg}
+	return jessy.Errorf(jessy.KindInvalid, "%s", msg)
 }

@@ -96,7 +96,7 @@ func Resolve(file *File, profile string, env func(string) string, flags Override
 	if profile != "" {
 		p, ok := file.Profiles[profile]
 		if !ok {
-			return nil, &jessy.Error{Kind: jessy.KindInvalid, Message: unknownProfile(file, profile)}
+			return nil, jessy.Errorf(jessy.KindInvalid, "%s", unknownProfile(file, profile))
 		}
 		r.prof, r.profAt = &p, path{"profiles", profile}
 	}
@@ -226,7 +226,7 @@ func (r *resolver) targets() error {
 	case len(r.flags.Models) > 0:
 		for _, m := range r.flags.Models {
 			if strings.TrimSpace(m) == "" {
-				return &jessy.Error{Kind: jessy.KindInvalid, Message: "--models: empty model name"}
+				return jessy.Errorf(jessy.KindInvalid, "--models: empty model name")
 			}
 			r.s.Thinkers = append(r.s.Thinkers, Target{Backend: def.Backend, Model: m})
 		}
@@ -297,7 +297,7 @@ func (r *resolver) targets() error {
 func (r *resolver) run() error {
 	for _, b := range r.s.Backends {
 		if err := checkURL(b.BaseURL); err != nil {
-			return &jessy.Error{Kind: jessy.KindInvalid, Message: fmt.Sprintf("backend %q: base URL %v", b.Name, err)}
+			return jessy.Errorf(jessy.KindInvalid, "backend %q: base URL %v", b.Name, err)
 		}
 	}
 	angles, _ := r.layer(func(l *Layer) bool { return len(l.Angles) > 0 })

@@ -97,7 +97,7 @@ func (f *Fake) Chat(ctx context.Context, req jessy.ChatRequest, fn func(jessy.De
 	}
 	for i, text := range r.Chunks {
 		if r.CutAfter > 0 && i == r.CutAfter {
-			return jessy.Usage{}, &jessy.Error{Kind: jessy.KindProtocol, Backend: f.Name, Message: "stream ended before done"}
+			return jessy.Usage{}, jessy.Errorf(jessy.KindProtocol, "stream ended before done").WithBackend(f.Name)
 		}
 		if r.StallAfter > 0 && i == r.StallAfter {
 			<-ctx.Done()
@@ -111,7 +111,7 @@ func (f *Fake) Chat(ctx context.Context, req jessy.ChatRequest, fn func(jessy.De
 		}
 	}
 	if r.Malformed {
-		return jessy.Usage{}, &jessy.Error{Kind: jessy.KindProtocol, Backend: f.Name, Message: "malformed JSON in stream"}
+		return jessy.Usage{}, jessy.Errorf(jessy.KindProtocol, "malformed JSON in stream").WithBackend(f.Name)
 	}
 	return r.Usage, nil
 }

@@ -228,7 +228,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // errShuttingDown is the cause of runs cancelled by a shutdown; clients
 // still connected are told 503.
-var errShuttingDown = &jessy.Error{Kind: jessy.KindCanceled, Message: "the server is shutting down; the run was cancelled"}
+var errShuttingDown = jessy.Errorf(jessy.KindCanceled, "the server is shutting down; the run was cancelled")
 
 // routes builds the handler tree.
 func (s *Server) routes() http.Handler {

@@ -106,11 +106,11 @@ func (p *Provider) params(req jessy.ChatRequest) (anthropic.MessageNewParams, er
 			params.Messages = append(params.Messages, anthropic.NewAssistantMessage(block))
 			last = m.Role
 		default:
-			return params, &jessy.Error{Kind: jessy.KindInvalid, Backend: p.backend, Message: "unknown message role " + string(m.Role)}
+			return params, jessy.Errorf(jessy.KindInvalid, "unknown message role %s", string(m.Role)).WithBackend(p.backend)
 		}
 	}
 	if len(params.Messages) == 0 {
-		return params, &jessy.Error{Kind: jessy.KindInvalid, Backend: p.backend, Message: "no user or assistant message to send"}
+		return params, jessy.Errorf(jessy.KindInvalid, "no user or assistant message to send").WithBackend(p.backend)
 	}
 	return params, nil
 }
@@ -131,7 +131,7 @@ func (p *Provider) streamEnd(ctx context.Context, err error) error {
 	case errors.As(err, &syn):
 		return p.protocolError("malformed event", err)
 	case errors.As(err, &ne) && ne.Timeout():
-		return &jessy.Error{Kind: jessy.KindTimeout, Backend: p.backend, Message: "stream timed out", Err: err}
+		return jessy.Errorf(jessy.KindTimeout, "stream timed out").WithBackend(p.backend).WithCause(err)
 	}
 	return p.protocolError("stream ended before message_stop", err)
 }

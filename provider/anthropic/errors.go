@@ -83,7 +83,7 @@ func (p *Provider) eventError(typ, msg string, cause error) error {
 			msg += ": " + typ
 		}
 	}
-	e := &jessy.Error{Kind: jessy.KindServer, Backend: p.backend, Message: msg, Err: cause}
+	e := jessy.Errorf(jessy.KindServer, "%s", msg).WithBackend(p.backend).WithCause(cause)
 	if k, ok := typeKinds[typ]; ok {
 		e.Kind = k
 	}
@@ -108,5 +108,5 @@ func (p *Provider) protocolError(msg string, err error) error {
 	if err != nil {
 		msg = fmt.Sprintf("%s: %v", msg, err)
 	}
-	return &jessy.Error{Kind: jessy.KindProtocol, Backend: p.backend, Message: msg, Err: err}
+	return jessy.Errorf(jessy.KindProtocol, "%s", msg).WithBackend(p.backend).WithCause(err)
 }

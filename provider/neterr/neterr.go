@@ -26,7 +26,7 @@ func Canceled(ctx context.Context, backend string) *jessy.Error {
 	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
 		msg += ": " + cause.Error()
 	}
-	return &jessy.Error{Kind: kind, Backend: backend, Message: msg, Err: ctx.Err()}
+	return jessy.Errorf(kind, "%s", msg).WithBackend(backend).WithCause(ctx.Err())
 }
 
 // Transport sorts err, which came without a response: a refused connection
@@ -82,7 +82,7 @@ func Response(ctx context.Context, backend string, err error, res *http.Response
 		body, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
 		return status(res.StatusCode, res.Header, body)
 	case res != nil:
-		return &jessy.Error{Kind: jessy.KindProtocol, Backend: backend, Message: "unreadable response: " + err.Error(), Err: err}
+		return jessy.Errorf(jessy.KindProtocol, "unreadable response: %s", err.Error()).WithBackend(backend).WithCause(err)
 	}
 	return Transport(backend, err, hint)
 }

@@ -56,7 +56,7 @@ type chatLine struct {
 func (p *Provider) stream(ctx context.Context, areq *api.ChatRequest, fn func(api.ChatResponse) error) error {
 	body, err := json.Marshal(areq)
 	if err != nil {
-		return &jessy.Error{Kind: jessy.KindInvalid, Backend: p.backend, Message: "cannot encode the request: " + err.Error(), Err: err}
+		return jessy.Errorf(jessy.KindInvalid, "cannot encode the request: %s", err.Error()).WithBackend(p.backend).WithCause(err)
 	}
 	u := p.base.JoinPath("/api/chat")
 	var token string
@@ -65,7 +65,7 @@ func (p *Provider) stream(ctx context.Context, areq *api.ChatRequest, fn func(ap
 		now := strconv.FormatInt(time.Now().Unix(), 10)
 		token, err = auth.Sign(ctx, fmt.Appendf(nil, "%s,%s?ts=%s", http.MethodPost, "/api/chat", now))
 		if err != nil {
-			return &jessy.Error{Kind: jessy.KindAuth, Backend: p.backend, Message: "cannot sign the request: " + err.Error(), Err: err}
+			return jessy.Errorf(jessy.KindAuth, "cannot sign the request: %s", err.Error()).WithBackend(p.backend).WithCause(err)
 		}
 		q := u.Query()
 		q.Set("ts", now)
@@ -73,7 +73,7 @@ func (p *Provider) stream(ctx context.Context, areq *api.ChatRequest, fn func(ap
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return &jessy.Error{Kind: jessy.KindInvalid, Backend: p.backend, Message: err.Error(), Err: err}
+		return jessy.Errorf(jessy.KindInvalid, "%v", err).WithBackend(p.backend).WithCause(err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	hreq.Header.Set("Accept", "application/x-ndjson")
@@ -85,7 +85,7 @@ func (p *Provider) stream(ctx context.Context, areq *api.ChatRequest, fn func(ap
 	resp, err := p.http.Do(hreq)
 	if err != nil {
 		if isTimeout(err) {
-			return &jessy.Error{Kind: jessy.KindTimeout, Backend: p.backend, Message: "timed out", Err: err}
+			return jessy.Errorf(jessy.KindTimeout, "timed out").WithBackend(p.backend).WithCause(err)
 		}
 		return p.unreachable(err)
 	}
@@ -103,7 +103,7 @@ func (p *Provider) stream(ctx context.Context, areq *api.ChatRequest, fn func(ap
 		}
 		if line.Error != "" {
 			// How Ollama reports a failure once the stream has begun.
-			e := &jessy.Error{Kind: jessy.KindServer, Backend: p.backend, Message: clip(line.Error), Err: errors.New(line.Error)}
+			e := jessy.Errorf(jessy.KindServer, "%s", clip(line.Error)).WithBackend(p.backend).WithCause(errors.New(line.Error))
 			if modelMissing(0, line.Error, areq.Model) {
 				e.Kind, e.Hint = jessy.KindModelNotFound, pullHint(areq.Model)
 			}
@@ -125,9 +125,9 @@ func (p *Provider) stream(ctx context.Context, areq *api.ChatRequest, fn func(ap
 		}
 	case isTimeout(err):
 		// http.Client.Timeout, or a deadline of the caller's own transport.
-		return &jessy.Error{Kind: jessy.KindTimeout, Backend: p.backend, Message: "timed out", Err: err}
+		return jessy.Errorf(jessy.KindTimeout, "timed out").WithBackend(p.backend).WithCause(err)
 	default:
-		return &jessy.Error{Kind: jessy.KindProtocol, Backend: p.backend, Message: "stream ended before done: " + err.Error(), Err: err}
+		return jessy.Errorf(jessy.KindProtocol, "stream ended before done: %s", err.Error()).WithBackend(p.backend).WithCause(err)
 	}
 }
 

@@ -109,7 +109,7 @@ func (p *Provider) classify(ctx context.Context, err error, x *exchange, model s
 // ctxError is the error of a call whose ctx has ended: KindTimeout or
 // KindCanceled, wrapping ctx's error and its cause.
 func (p *Provider) ctxError(ctx context.Context) error {
-	e := &jessy.Error{Backend: p.backend, Kind: jessy.KindCanceled, Message: "canceled", Err: ctxErr(ctx)}
+	e := jessy.Errorf(jessy.KindCanceled, "canceled").WithBackend(p.backend).WithCause(ctxErr(ctx))
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		e.Kind, e.Message = jessy.KindTimeout, "timed out"
 	}

@@ -189,11 +189,11 @@ func (p *Provider) Chat(ctx context.Context, req jessy.ChatRequest, fn func(jess
 	case err != nil:
 		return usage, err
 	case !done:
-		return usage, &jessy.Error{Kind: jessy.KindProtocol, Backend: p.backend, Message: "stream ended before done"}
+		return usage, jessy.Errorf(jessy.KindProtocol, "stream ended before done").WithBackend(p.backend)
 	}
 	return usage, nil
 }
 
 func (p *Provider) invalid(msg, hint string) error {
-	return &jessy.Error{Kind: jessy.KindInvalid, Backend: p.backend, Message: msg, Hint: hint}
+	return jessy.Errorf(jessy.KindInvalid, "%s", msg).WithBackend(p.backend).WithHint(hint)
 }

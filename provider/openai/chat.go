@@ -65,11 +65,11 @@ func (p *Provider) chatParams(req jessy.ChatRequest) (openai.ChatCompletionNewPa
 		case jessy.RoleAssistant:
 			params.Messages = append(params.Messages, openai.AssistantMessage(m.Content))
 		default:
-			return params, &jessy.Error{Kind: jessy.KindInvalid, Backend: p.backend, Message: "unknown message role " + string(m.Role)}
+			return params, jessy.Errorf(jessy.KindInvalid, "unknown message role %s", string(m.Role)).WithBackend(p.backend)
 		}
 	}
 	if len(params.Messages) == 0 {
-		return params, &jessy.Error{Kind: jessy.KindInvalid, Backend: p.backend, Message: "no messages to send"}
+		return params, jessy.Errorf(jessy.KindInvalid, "no messages to send").WithBackend(p.backend)
 	}
 	// max_tokens, not max_completion_tokens: vLLM, llama.cpp, Ollama and
 	// LM Studio all read max_tokens, and OpenAI still accepts it.
@@ -140,7 +140,7 @@ func (p *Provider) stream(ctx context.Context, res *http.Response, fn func(jessy
 	var ne net.Error
 	switch {
 	case err != nil && errors.As(err, &ne) && ne.Timeout():
-		return usage, &jessy.Error{Kind: jessy.KindTimeout, Backend: p.backend, Message: "stream timed out", Err: err}
+		return usage, jessy.Errorf(jessy.KindTimeout, "stream timed out").WithBackend(p.backend).WithCause(err)
 	case err != nil:
 		return usage, p.protocolError("stream ended before [DONE]", err)
 	case finished:

@@ -123,7 +123,7 @@ func (p *Provider) streamError(raw json.RawMessage) error {
 	if eb.message == "" {
 		eb.message = "error inside the stream: " + string(raw)
 	}
-	e := &jessy.Error{Kind: jessy.KindServer, Backend: p.backend, Message: eb.message}
+	e := jessy.Errorf(jessy.KindServer, "%s", eb.message).WithBackend(p.backend)
 	if n, err := strconv.Atoi(eb.code); err == nil && n >= 400 {
 		e.Kind = jessy.KindForStatus(n)
 	}
@@ -148,5 +148,5 @@ func (p *Provider) protocolError(msg string, err error) error {
 	if err != nil {
 		msg = fmt.Sprintf("%s: %v", msg, err)
 	}
-	return &jessy.Error{Kind: jessy.KindProtocol, Backend: p.backend, Message: msg, Err: err}
+	return jessy.Errorf(jessy.KindProtocol, "%s", msg).WithBackend(p.backend).WithCause(err)
 }

@@ -8,7 +8,6 @@ package clienttest
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"testing"
 
@@ -40,7 +39,7 @@ func (c catalog) Engine(model string) (*engine.Engine, error) {
 	if e, ok := c[model]; ok {
 		return e, nil
 	}
-	return nil, &jessy.Error{Kind: jessy.KindModelNotFound, Message: fmt.Sprintf("no model %q", model)}
+	return nil, jessy.Errorf(jessy.KindModelNotFound, "no model %q", model)
 }
 
 func (c catalog) Models() []server.ModelEntry { return []server.ModelEntry{{ID: "jessy"}} }

@@ -83,54 +83,13 @@ type runner interface {
 // stderr, the answer streamed to stdout (or the JSON report). A failed run
 // returns runFailed after its error was printed.
 func (a *askCmd) answer(ctx context.Context, eng runner, conv []jessy.Message) (*jessy.Result, error) {
-	out, errw := a.io.out, a.io.err
-	var prog *tui.Progress
-	if !a.f.quiet {
-		prog = tui.New(errw, tui.Options{Live: a.io.errTTY, Color: a.io.errTTY && a.io.getenv("NO_COLOR") == "", Width: a.io.termWidth()})
-	}
-	var thoughts []jessy.Thought
-	streamed := false
-	sink := func(ev jessy.Event) {
-		if prog != nil {
-			prog.Handle(ev)
-		}
-		switch ev.Type {
-		case jessy.EventThoughtDone, jessy.EventThoughtFailed, jessy.EventThoughtCanceled:
-			thoughts = append(thoughts, *ev.Thought)
-		case jessy.EventSynthesisStarted:
-			if prog != nil {
-				prog.Close()
-			}
-			if a.f.showThoughts && !a.f.jsonOut {
-				tui.Thoughts(errw, thoughts)
-			}
-		case jessy.EventSynthesisDelta:
-			if !a.f.jsonOut && ev.Text != "" {
-				streamed = true
-				_, _ = io.WriteString(out, ev.Text)
-			}
-		}
-	}
-	res, runErr := eng.Run(ctx, conv, sink)
+	errw := a.io.err
+	show := tui.Render{Out: a.io.out, Err: errw, Live: a.io.errTTY, Color: a.io.errTTY && a.io.getenv("NO_COLOR") == "",
+		Width: a.io.termWidth(), Quiet: a.f.quiet, JSON: a.f.jsonOut, ShowThoughts: a.f.showThoughts}.Start()
+	res, runErr := eng.Run(ctx, conv, show.Handle)
 	a.f.saveAdaptive(func(w string) { fmt.Fprintf(errw, "jessy: warning: %s\n", w) })
-	if prog != nil {
-		prog.Close()
-	}
-	if streamed {
-		fmt.Fprintln(out)
-	}
-	if a.f.jsonOut {
-		if err := writeJSON(out, res.Report()); err != nil {
-			return res, err
-		}
-	} else if res.Synthesis.Status == jessy.StatusFailed && !a.f.showThoughts {
-		// The synthesis failed: show what the thoughts gathered, so nothing
-		// the run paid for is lost.
-		fmt.Fprintln(errw)
-		tui.Thoughts(errw, res.Thoughts)
-	}
-	if !a.f.quiet && !a.f.jsonOut {
-		tui.Summary(errw, res)
+	if err := show.Finish(res); err != nil {
+		return res, err
 	}
 	if runErr != nil {
 		if jessy.KindOf(runErr) == jessy.KindInvalid {

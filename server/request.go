@@ -147,7 +147,7 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request) (*runSpec, erro
 		if *n > lim.MaxThoughts {
 			return nil, invalid("limit_exceeded", "thoughts", "%d thoughts asked for, the limit is %d (max_thoughts)", *n, lim.MaxThoughts)
 		}
-		eng.Thoughts = *n
+		eng.Thoughts, eng.ThoughtsAuto = *n, false
 	}
 	// A request for fewer thoughts than the profile's quorum lowers the
 	// quorum to all of them rather than failing.

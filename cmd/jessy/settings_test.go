@@ -122,6 +122,11 @@ profiles:
 	if made == 8 {
 		t.Errorf("thoughts: auto made 8 thoughts for a many-part question; the test needs a count the server could not guess")
 	}
+	// A request's own thoughts field wins over the profile's auto.
+	types, started = thinkEvents(t, base, `{"model":"jessy","thoughts":3,"messages":[{"role":"user","content":`+fmt.Sprintf("%q", q)+`}]}`)
+	if started == nil || started["thoughts"].(float64) != 3 || strings.Count(strings.Join(types, " "), "thought.started") != 3 {
+		t.Errorf("thoughts: 3 in the request: run.started %v, events %v", started, types)
+	}
 
 	for _, c := range []struct {
 		model   string

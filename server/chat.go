@@ -8,58 +8,8 @@ import (
 	"time"
 
 	"github.com/jessy-llm/jessy"
+	"github.com/jessy-llm/jessy/server/dialect/openai"
 )
-
-// completion is a non-streamed chat completion in OpenAI's shape.
-type completion struct {
-	ID      string   `json:"id"`
-	Object  string   `json:"object"`
-	Created int64    `json:"created"`
-	Model   string   `json:"model"`
-	Choices []choice `json:"choices"`
-	Usage   *usage   `json:"usage,omitempty"`
-}
-
-type choice struct {
-	Index        int       `json:"index"`
-	Message      *message  `json:"message,omitempty"`
-	Delta        *delta    `json:"delta,omitempty"`
-	FinishReason *string   `json:"finish_reason"`
-	Logprobs     *struct{} `json:"logprobs"`
-}
-
-type message struct {
-	Role             string `json:"role"`
-	Content          string `json:"content"`
-	ReasoningContent string `json:"reasoning_content,omitempty"`
-}
-
-type delta struct {
-	Role             string  `json:"role,omitempty"`
-	Content          *string `json:"content,omitempty"`
-	ReasoningContent string  `json:"reasoning_content,omitempty"`
-}
-
-// usage sums every call of the run; reasoning_tokens counts the thoughts'
-// completion tokens, which are part of completion_tokens.
-type usage struct {
-	PromptTokens            int `json:"prompt_tokens"`
-	CompletionTokens        int `json:"completion_tokens"`
-	TotalTokens             int `json:"total_tokens"`
-	CompletionTokensDetails struct {
-		ReasoningTokens int `json:"reasoning_tokens"`
-	} `json:"completion_tokens_details"`
-}
-
-func usageOf(res *jessy.Result) *usage {
-	u := &usage{PromptTokens: res.Usage.PromptTokens, CompletionTokens: res.Usage.CompletionTokens, TotalTokens: res.Usage.Total()}
-	for _, th := range res.Thoughts {
-		u.CompletionTokensDetails.ReasoningTokens += th.Usage.CompletionTokens
-	}
-	return u
-}
-
-var finishStop = "stop"
 
 // chatCompletions serves POST /v1/chat/completions: one run per request,
 // its synthesis as the assistant message.
@@ -81,17 +31,18 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	msg := &message{Role: "assistant", Content: res.Answer()}
+	msg := &openai.ChatMessage{Role: "assistant", Content: res.Answer()}
 	if sp.show {
-		msg.ReasoningContent = reasoningOf(res)
+		msg.ReasoningContent = openai.ReasoningOf(res)
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
-	writeJSON(w, http.StatusOK, completion{
+	stop := openai.FinishStop
+	writeJSON(w, http.StatusOK, openai.Completion{
 		ID: "chatcmpl-" + runID, Object: "chat.completion", Created: time.Now().Unix(), Model: sp.model,
-		Choices: []choice{{Message: msg, FinishReason: &finishStop}},
-		Usage:   usageOf(res),
+		Choices: []openai.Choice{{Message: msg, FinishReason: &stop}},
+		Usage:   openai.UsageOf(res),
 	})
 }
 
@@ -109,24 +60,24 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, sp *runSpec,
 	defer out.close()
 	created := time.Now().Unix()
 	n := 0 // the thoughts of the run, from its run.started
-	chunk := func(c []choice, u *usage) {
+	chunk := func(c []openai.Choice, u *openai.Usage) {
 		if c == nil {
-			c = []choice{}
+			c = []openai.Choice{}
 		}
-		b, _ := json.Marshal(completion{ID: "chatcmpl-" + runID, Object: "chat.completion.chunk", Created: created,
+		b, _ := json.Marshal(openai.Completion{ID: "chatcmpl-" + runID, Object: "chat.completion.chunk", Created: created,
 			Model: sp.model, Choices: c, Usage: u})
 		if err := out.data(b); err != nil {
 			cancel(err)
 		}
 	}
-	send := func(d delta) { chunk([]choice{{Delta: &d}}, nil) }
+	send := func(d openai.Delta) { chunk([]openai.Choice{{Delta: &d}}, nil) }
 	empty := ""
 	sink := func(ev jessy.Event) {
 		if out.err != nil || (!out.started && ev.Type == jessy.EventRunDone) {
 			return
 		}
 		if !out.started {
-			send(delta{Role: "assistant", Content: &empty})
+			send(openai.Delta{Role: "assistant", Content: &empty})
 		}
 		switch ev.Type {
 		case jessy.EventRunStarted:
@@ -136,17 +87,17 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, sp *runSpec,
 				return
 			}
 			if sp.show {
-				send(delta{ReasoningContent: thoughtBlock(ev.Thought, n)})
+				send(openai.Delta{ReasoningContent: openai.ThoughtBlock(ev.Thought, n)})
 			} else if err := out.comment(fmt.Sprintf("thought %d of %d %s", ev.Index+1, n, ev.Thought.Status)); err != nil {
 				cancel(err)
 			}
 		case jessy.EventSynthesisDelta:
 			if ev.Reasoning != "" && sp.show {
-				send(delta{ReasoningContent: ev.Reasoning})
+				send(openai.Delta{ReasoningContent: ev.Reasoning})
 			}
 			if ev.Text != "" {
 				text := ev.Text
-				send(delta{Content: &text})
+				send(openai.Delta{Content: &text})
 			}
 		}
 	}
@@ -162,9 +113,10 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, sp *runSpec,
 		_ = out.data([]byte("[DONE]"))
 		return
 	}
-	chunk([]choice{{Delta: &delta{}, FinishReason: &finishStop}}, nil)
-	if sp.includeUsage() {
-		chunk(nil, usageOf(res))
+	stop := openai.FinishStop
+	chunk([]openai.Choice{{Delta: &openai.Delta{}, FinishReason: &stop}}, nil)
+	if sp.req.IncludeUsage() {
+		chunk(nil, openai.UsageOf(res))
 	}
 	_ = out.data([]byte("[DONE]"))
 }

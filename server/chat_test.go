@@ -12,6 +12,7 @@ import (
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/providertest"
+	"github.com/jessy-llm/jessy/server/dialect/openai"
 )
 
 type completionResp struct {
@@ -27,7 +28,7 @@ type completionResp struct {
 		} `json:"message"`
 		FinishReason string `json:"finish_reason"`
 	} `json:"choices"`
-	Usage usage `json:"usage"`
+	Usage openai.Usage `json:"usage"`
 }
 
 func TestChatCompletion(t *testing.T) {
@@ -65,7 +66,7 @@ func TestChatCompletion(t *testing.T) {
 			if got.ID != "chatcmpl-"+resp.Header.Get("X-Jessy-Run-Id") {
 				t.Errorf("id %q, run id header %q", got.ID, resp.Header.Get("X-Jessy-Run-Id"))
 			}
-			want := usage{PromptTokens: 8*10 + 100, CompletionTokens: 8*5 + 20, TotalTokens: 240}
+			want := openai.Usage{PromptTokens: 8*10 + 100, CompletionTokens: 8*5 + 20, TotalTokens: 240}
 			want.CompletionTokensDetails.ReasoningTokens = 40
 			if got.Usage != want {
 				t.Errorf("usage = %+v, want %+v", got.Usage, want)
@@ -158,7 +159,7 @@ func summarize(t *testing.T, evs []sseEvent, model string) []string {
 				Delta        map[string]string `json:"delta"`
 				FinishReason *string           `json:"finish_reason"`
 			} `json:"choices"`
-			Usage *usage `json:"usage"`
+			Usage *openai.Usage `json:"usage"`
 		}
 		if err := json.Unmarshal([]byte(ev.Data), &c); err != nil {
 			t.Fatalf("chunk %q: %v", ev.Data, err)

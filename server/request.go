@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/server/dialect/openai"
 )
 
 // Defaults of Limits.
@@ -48,46 +47,15 @@ func (l Limits) withDefaults() (Limits, error) {
 	return l, nil
 }
 
-// chatRequest is the body of POST /v1/chat/completions and POST /v1/think:
-// the OpenAI fields Jessy honours plus its own extensions. Other fields are
-// ignored.
-type chatRequest struct {
-	Model         string        `json:"model"`
-	Messages      []wireMessage `json:"messages"`
-	Stream        bool          `json:"stream"`
-	StreamOptions *struct {
-		IncludeUsage bool `json:"include_usage"`
-	} `json:"stream_options"`
-	Temperature         *float64 `json:"temperature"`
-	MaxTokens           *int     `json:"max_tokens"`
-	MaxCompletionTokens *int     `json:"max_completion_tokens"`
-
-	// Jessy's extensions.
-	Thoughts     *int  `json:"thoughts"`
-	ShowThoughts *bool `json:"show_thoughts"`
-}
-
-// wireMessage is a message as OpenAI clients send it: content is a string,
-// an array of content parts, or null.
-type wireMessage struct {
-	Role    string          `json:"role"`
-	Content json.RawMessage `json:"content"`
-}
-
 // runSpec is a validated request, ready to run.
 type runSpec struct {
-	req   chatRequest
+	req   openai.ChatRequest
 	model string
 	conv  []jessy.Message
 	// eng is this request's copy of the catalog's engine.
 	eng *engine.Engine
 	// show sends thoughts as reasoning_content.
 	show bool
-}
-
-// includeUsage reports whether a streamed completion ends with a usage chunk.
-func (sp *runSpec) includeUsage() bool {
-	return sp.req.StreamOptions != nil && sp.req.StreamOptions.IncludeUsage
 }
 
 // prepare reads and checks the request body, resolves its model and derives
@@ -102,7 +70,7 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request) (*runSpec, erro
 		}
 		return nil, invalid("invalid_body", "", "cannot read the request body: %v", err)
 	}
-	var req chatRequest
+	var req openai.ChatRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, invalid("invalid_json", "", "the request body is not valid JSON for a chat completion: %v", err)
 	}
@@ -113,7 +81,11 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request) (*runSpec, erro
 	if req.ShowThoughts != nil {
 		sp.show = *req.ShowThoughts
 	}
-	if sp.conv, err = conversation(req.Messages, lim); err != nil {
+	if sp.conv, err = openai.Conversation(req.Messages, lim.MaxMessages, lim.MaxMessageChars); err != nil {
+		var pe *openai.ParamError
+		if errors.As(err, &pe) {
+			return nil, invalid(pe.Code, pe.Param, "%s", pe.Message)
+		}
 		return nil, err
 	}
 	base, err := s.cat.Engine(sp.model)
@@ -154,68 +126,4 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request) (*runSpec, erro
 	eng.MinThoughts = min(eng.MinThoughts, orDefault(eng.Thoughts, engine.DefaultThoughts))
 	sp.eng = &eng
 	return sp, nil
-}
-
-// conversation converts and checks the messages.
-func conversation(msgs []wireMessage, lim Limits) ([]jessy.Message, error) {
-	if len(msgs) == 0 {
-		return nil, invalid("invalid_value", "messages", "messages must hold at least one message")
-	}
-	if len(msgs) > lim.MaxMessages {
-		return nil, invalid("limit_exceeded", "messages", "%d messages sent, the limit is %d (max_messages)", len(msgs), lim.MaxMessages)
-	}
-	conv := make([]jessy.Message, 0, len(msgs))
-	for i, m := range msgs {
-		param := fmt.Sprintf("messages[%d]", i)
-		text, err := contentText(m.Content)
-		if err != nil {
-			return nil, invalid("invalid_value", param+".content", "%s.content: %v", param, err)
-		}
-		if n := utf8.RuneCountInString(text); n > lim.MaxMessageChars {
-			return nil, invalid("limit_exceeded", param+".content", "%s has %d characters, the limit is %d (max_message_chars)", param, n, lim.MaxMessageChars)
-		}
-		var role jessy.Role
-		switch m.Role {
-		case "system", "developer":
-			role = jessy.RoleSystem
-		case "user", "tool", "function":
-			role = jessy.RoleUser
-		case "assistant":
-			role = jessy.RoleAssistant
-		default:
-			return nil, invalid("invalid_value", param+".role", "%s.role %q is not one of system, developer, user, assistant, tool", param, m.Role)
-		}
-		conv = append(conv, jessy.Message{Role: role, Content: text})
-	}
-	if strings.TrimSpace(jessy.LastUserContent(conv)) == "" {
-		return nil, invalid("invalid_value", "messages", "messages must end with a question: no user message with text")
-	}
-	return conv, nil
-}
-
-// contentText returns the text of a message's content: the string itself,
-// or the text parts of an array joined by newlines (other parts, such as
-// images, are ignored).
-func contentText(raw json.RawMessage) (string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return s, nil
-	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return "", errors.New("must be a string or an array of content parts")
-	}
-	var texts []string
-	for _, p := range parts {
-		if p.Type == "text" || p.Type == "input_text" {
-			texts = append(texts, p.Text)
-		}
-	}
-	return strings.Join(texts, "\n"), nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/jessy-llm/jessy"
 )
@@ -60,30 +59,4 @@ func (s *Server) end(r *http.Request, res *jessy.Result, err error) {
 	if s.cfg.LogContents && res != nil {
 		ri.answer = res.Answer()
 	}
-}
-
-// thoughtBlock is the reasoning_content text of one finished thought.
-func thoughtBlock(th *jessy.Thought, n int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "### Thought %d of %d: %s\n\n", th.Index+1, n, th.Angle)
-	if th.Status == jessy.StatusOK {
-		b.WriteString(strings.TrimSpace(th.Text))
-	} else {
-		fmt.Fprintf(&b, "(failed: %s)", jessy.KindOf(th.Err))
-	}
-	b.WriteString("\n\n")
-	return b.String()
-}
-
-// reasoningOf is the reasoning_content of a finished run: every thought in
-// order, then the synthesis model's own reasoning if it sent any.
-func reasoningOf(res *jessy.Result) string {
-	var b strings.Builder
-	for i := range res.Thoughts {
-		if st := res.Thoughts[i].Status; st == jessy.StatusOK || st == jessy.StatusFailed {
-			b.WriteString(thoughtBlock(&res.Thoughts[i], len(res.Thoughts)))
-		}
-	}
-	b.WriteString(res.Synthesis.Reasoning)
-	return b.String()
 }

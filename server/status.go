@@ -11,6 +11,7 @@ import (
 
 	"github.com/jessy-llm/jessy"
 	"github.com/jessy-llm/jessy/engine"
+	"github.com/jessy-llm/jessy/server/dialect/openai"
 )
 
 // The error types of OpenAI-style error bodies.
@@ -35,22 +36,8 @@ type apiError struct {
 func (e *apiError) Error() string { return e.Message }
 
 // body is the JSON form of e.
-func (e *apiError) body() errorBody {
-	b := errorBody{}
-	b.Error.Message, b.Error.Type, b.Error.Code = e.Message, e.Type, e.Code
-	if e.Param != "" {
-		b.Error.Param = &e.Param
-	}
-	return b
-}
-
-type errorBody struct {
-	Error struct {
-		Message string  `json:"message"`
-		Type    string  `json:"type"`
-		Param   *string `json:"param"`
-		Code    string  `json:"code,omitempty"`
-	} `json:"error"`
+func (e *apiError) body() openai.ErrorBody {
+	return openai.NewErrorBody(e.Message, e.Type, e.Code, e.Param)
 }
 
 // invalid is a 400 about the request.

@@ -68,7 +68,7 @@ func Doctor(ctx context.Context, s *config.Settings) []Check {
 }
 
 func doctor(ctx context.Context, s *config.Settings, b *config.Backend) (c Check) {
-	c = Check{Backend: b.Name, Kind: b.Kind, BaseURL: b.BaseURL, Used: b.Used, Wanted: wanted(s, b.Name)}
+	c = Check{Backend: b.Name, Kind: b.Kind, BaseURL: jessy.RedactURL(b.BaseURL), Used: b.Used, Wanted: wanted(s, b.Name)}
 	defer func() {
 		if r := recover(); r != nil {
 			c.OK, c.Err, c.Verdict = false, fmt.Errorf("probe panicked: %v", r), fmt.Sprintf("failed: the probe panicked: %v", r)

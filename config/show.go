@@ -83,7 +83,7 @@ func (s *Settings) Masked() ([]byte, error) {
 		v.Defaults.Temperature = *s.Run.Temperature
 	}
 	for _, b := range s.Backends {
-		sb := shownBackend{Name: b.Name, Kind: b.Kind, BaseURL: redactURL(b.BaseURL), MaxWait: b.MaxWait,
+		sb := shownBackend{Name: b.Name, Kind: b.Kind, BaseURL: jessy.RedactURL(b.BaseURL), MaxWait: b.MaxWait,
 			Options: BackendOptions{KeepAlive: b.KeepAlive, NumCtx: b.NumCtx}, Concurrency: "unbounded"}
 		if b.Concurrency > 0 {
 			sb.Concurrency = b.Concurrency

@@ -249,18 +249,8 @@ func checkMode(m jessy.Mode) error {
 func checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) URL with a host", redactURL(raw))
+		return fmt.Errorf("%q is not an http(s) URL with a host", jessy.RedactURL(raw))
 	}
 	return nil
 }
 
-// redactURL hides the password of a URL, which may be a key.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	if i := strings.Index(raw, "@"); i >= 0 {
-		return "…" + raw[i:]
-	}
-	return raw
-}

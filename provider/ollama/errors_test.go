@@ -313,3 +313,16 @@ func TestChatStatusBodies(t *testing.T) {
 		})
 	}
 }
+
+// A base URL's credentials never reach an error, the backend's name or Host.
+func TestCredentialsRedacted(t *testing.T) {
+	addr := closedPort(t)
+	p := newProvider(t, "http://jessy:s3cret@"+addr)
+	_, err := p.Chat(context.Background(), ask("hi"), func(jessy.Delta) error { return nil })
+	if err == nil || strings.Contains(err.Error(), "s3cret") || strings.Contains(p.Host(), "s3cret") {
+		t.Errorf("error %q, host %q: the password shows", err, p.Host())
+	}
+	if jessy.KindOf(err) != jessy.KindUnreachable {
+		t.Errorf("kind %v, want unreachable", jessy.KindOf(err))
+	}
+}

@@ -85,8 +85,8 @@ func New(cfg Config) (*Provider, error) {
 		client:  api.NewClient(base, &obs),
 		http:    hc,
 		base:    base,
-		host:    base.String(),
-		backend: "ollama at " + base.String(),
+		host:    jessy.RedactURL(base.String()),
+		backend: "ollama at " + jessy.RedactURL(base.String()),
 		numCtx:  cfg.NumCtx,
 	}
 	if cfg.KeepAlive != nil {
@@ -95,7 +95,8 @@ func New(cfg Config) (*Provider, error) {
 	return p, nil
 }
 
-// Host is the server's base URL, e.g. "http://127.0.0.1:11434".
+// Host is the server's base URL as it may be shown, credentials redacted,
+// e.g. "http://127.0.0.1:11434".
 func (p *Provider) Host() string { return p.host }
 
 // hostURL turns a Config.Host into a base URL; empty means DefaultHost.

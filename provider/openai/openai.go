@@ -60,7 +60,7 @@ func New(cfg Config) (*Provider, error) {
 	if base == "" {
 		base = DefaultBaseURL
 	}
-	backend := "openai at " + base
+	backend := "openai at " + jessy.RedactURL(base)
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, &jessy.Error{

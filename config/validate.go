@@ -253,4 +253,3 @@ func checkURL(raw string) error {
 	}
 	return nil
 }
-

@@ -40,16 +40,16 @@ it gracefully: runs in flight get --shutdown-grace to finish.`,
 			if err := f.check(); err != nil {
 				return err
 			}
-			cat, err := newCatalog(ctx, f.pool(warn), file, f.profile, io.getenv, f.overrides(cmd.Flags()))
+			cat, err := backend.NewCatalog(ctx, f.pool(warn), file, f.profile, io.getenv, f.overrides(cmd.Flags()))
 			if err != nil {
 				return err
 			}
-			for _, w := range cat.settings.Warnings {
+			for _, w := range cat.Settings().Warnings {
 				warn(w)
 			}
 			cfg.APIKeys = append(cfg.APIKeys, config.ServerKeys(io.getenv)...)
 			cfg.Logger = slog.New(slog.NewTextHandler(io.err, nil))
-			cfg.Ready = func(ctx context.Context) error { return ready(ctx, cat.settings) }
+			cfg.Ready = func(ctx context.Context) error { return ready(ctx, cat.Settings()) }
 			srv, err := server.New(cfg, cat)
 			if err != nil {
 				return usageError{err}
@@ -63,7 +63,7 @@ it gracefully: runs in flight get --shutdown-grace to finish.`,
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			}
 			fmt.Fprintf(io.err, "jessy serve: listening on http://%s/v1 (model %q and %d more)\n",
-				ln.Addr(), defaultModel, len(cat.Models())-1)
+				ln.Addr(), backend.DefaultModel, len(cat.Models())-1)
 			err = srv.Serve(ctx, ln)
 			f.saveAdaptive(warn)
 			return err

@@ -1,4 +1,4 @@
-package main
+package backend
 
 import (
 	"context"
@@ -9,21 +9,20 @@ import (
 	"time"
 
 	"github.com/jessy-llm/jessy"
-	"github.com/jessy-llm/jessy/backend"
 	"github.com/jessy-llm/jessy/config"
 	"github.com/jessy-llm/jessy/engine"
 	"github.com/jessy-llm/jessy/server"
 )
 
-// defaultModel is the model name of the default profile.
-const defaultModel = "jessy"
+// DefaultModel is the model name of the default profile.
+const DefaultModel = "jessy"
 
-// catalog maps the model a server request names to an engine: "jessy" for
+// Catalog maps the model a server request names to an engine: "jessy" for
 // the default settings, a profile of the config file, or a model of the
-// default backend to think with. Every engine comes from one backend.Pool,
+// default backend to think with. Every engine comes from one Pool,
 // so each backend's concurrency limit holds across all runs.
-type catalog struct {
-	pool     *backend.Pool
+type Catalog struct {
+	pool     *Pool
 	file     *config.File
 	getenv   func(string) string
 	flags    config.Overrides
@@ -39,9 +38,14 @@ type catalog struct {
 // the backend's models.
 const listEvery = 30 * time.Second
 
-func newCatalog(ctx context.Context, pool *backend.Pool, file *config.File, profile string, getenv func(string) string,
-	flags config.Overrides) (*catalog, error) {
-	c := &catalog{pool: pool, file: file, getenv: getenv, flags: flags, engines: map[string]*engine.Engine{}}
+// NewCatalog builds an engine for the default settings and for every
+// profile of file from pool, each with flags over it, and lists the
+// default backend's models (bounded by ProbeTimeout; a backend that does
+// not answer lists none). It fails with the first profile's resolve or
+// build error. A Catalog is safe for concurrent use.
+func NewCatalog(ctx context.Context, pool *Pool, file *config.File, profile string, getenv func(string) string,
+	flags config.Overrides) (*Catalog, error) {
+	c := &Catalog{pool: pool, file: file, getenv: getenv, flags: flags, engines: map[string]*engine.Engine{}}
 	s, err := config.Resolve(file, profile, getenv, flags)
 	if err != nil {
 		return nil, err
@@ -51,7 +55,7 @@ func newCatalog(ctx context.Context, pool *backend.Pool, file *config.File, prof
 	if err != nil {
 		return nil, err
 	}
-	c.engines[defaultModel] = def
+	c.engines[DefaultModel] = def
 	for name := range file.Profiles {
 		ps, err := config.Resolve(file, name, getenv, flags)
 		if err != nil {
@@ -67,11 +71,11 @@ func newCatalog(ctx context.Context, pool *backend.Pool, file *config.File, prof
 
 // refresh lists the default backend's models; c.mu must be held or c not
 // yet shared.
-func (c *catalog) refresh(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, backend.ProbeTimeout)
+func (c *Catalog) refresh(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, ProbeTimeout)
 	defer cancel()
 	c.listedAt = time.Now()
-	m, _ := backend.Models(ctx, c.settings)
+	m, _ := Models(ctx, c.settings)
 	known := map[string]bool{}
 	for _, list := range m {
 		for _, mi := range list {
@@ -82,10 +86,13 @@ func (c *catalog) refresh(ctx context.Context) {
 	c.known = known
 }
 
+// Settings are the resolved settings of the default profile.
+func (c *Catalog) Settings() *config.Settings { return c.settings }
+
 // Engine implements server.Catalog.
-func (c *catalog) Engine(model string) (*engine.Engine, error) {
+func (c *Catalog) Engine(model string) (*engine.Engine, error) {
 	if model == "" {
-		model = defaultModel
+		model = DefaultModel
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -97,7 +104,7 @@ func (c *catalog) Engine(model string) (*engine.Engine, error) {
 	}
 	if !c.known[model] {
 		return nil, &jessy.Error{Kind: jessy.KindModelNotFound,
-			Message: fmt.Sprintf("unknown model %q: ask for %s, a profile, or a model of the backend (GET /v1/models lists them)", model, defaultModel)}
+			Message: fmt.Sprintf("unknown model %q: ask for %s, a profile, or a model of the backend (GET /v1/models lists them)", model, DefaultModel)}
 	}
 	o := c.flags
 	o.Model = &model
@@ -115,13 +122,13 @@ func (c *catalog) Engine(model string) (*engine.Engine, error) {
 
 // build makes the engine of s from the pool: each profile's settings,
 // its speed options included, with the command line's flags over them.
-func (c *catalog) build(s *config.Settings) (*engine.Engine, error) { return c.pool.Build(s) }
+func (c *Catalog) build(s *config.Settings) (*engine.Engine, error) { return c.pool.Build(s) }
 
 // Models implements server.Catalog.
-func (c *catalog) Models() []server.ModelEntry {
+func (c *Catalog) Models() []server.ModelEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := []server.ModelEntry{{ID: defaultModel, Description: "parallel thinking with the default settings"}}
+	out := []server.ModelEntry{{ID: DefaultModel, Description: "parallel thinking with the default settings"}}
 	var profiles, models []string
 	for name := range c.file.Profiles {
 		profiles = append(profiles, name)

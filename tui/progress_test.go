@@ -82,10 +82,20 @@ func TestSummary(t *testing.T) {
 	res.Timings = jessy.Timings{Thinking: time.Second, Synthesis: time.Second, Total: 2 * time.Second, SequentialEquivalent: 8 * time.Second}
 	var b bytes.Buffer
 	Summary(&b, res)
-	for _, want := range []string{"1 of 2 thoughts answered (1 failed)", "thinking phase", "2.00s", "8.00s  (4.0x)"} {
+	for _, want := range []string{"1 of 2 thoughts answered (1 failed)", "thinking phase", "2.00s", "calls, summed             8.00s\n"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
+	}
+	if strings.Contains(b.String(), "x)") {
+		t.Errorf("summary infers a speedup from summed call times:\n%s", b.String())
+	}
+
+	res.Err = errors.New("synthesis: boom")
+	b.Reset()
+	Summary(&b, res)
+	if !strings.Contains(b.String(), "run failed after          2.00s") || strings.Contains(b.String(), "thinking phase") {
+		t.Errorf("a failed run's summary reads like a success:\n%s", b.String())
 	}
 }
 

@@ -47,9 +47,12 @@ func count(res *jessy.Result, st jessy.Status) int {
 	return c
 }
 
-// Summary writes the closing timing table of res: thoughts answered, the
-// thinking phase, the synthesis, the total, and what the same calls would
-// have cost one after another.
+// Summary writes the closing lines of res: thoughts answered, then for a
+// run that answered the thinking phase, the synthesis, the total and the
+// sum of every call's duration (named for what it is: with a server that
+// queues calls it includes their waits, so no speedup is inferred from
+// it; `jessy bench` measures one), and the tokens. A failed run gets no
+// timing table that could read like a success: only how long it ran.
 func Summary(w io.Writer, res *jessy.Result) {
 	t := res.Timings
 	fmt.Fprintf(w, "\n%s", Answered(res))
@@ -57,10 +60,14 @@ func Summary(w io.Writer, res *jessy.Result) {
 		fmt.Fprintf(w, "; %s", res.Note)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  %-22s %8s\n", "thinking phase", seconds(t.Thinking))
-	fmt.Fprintf(w, "  %-22s %8s\n", "synthesis", seconds(t.Synthesis))
-	fmt.Fprintf(w, "  %-22s %8s\n", "total", seconds(t.Total))
-	fmt.Fprintf(w, "  %-22s %8s  (%.1fx)\n", "sequential-equivalent", seconds(t.SequentialEquivalent), t.Speedup())
+	if res.Err != nil {
+		fmt.Fprintf(w, "  %-22s %8s\n", "run failed after", seconds(t.Total))
+	} else {
+		fmt.Fprintf(w, "  %-22s %8s\n", "thinking phase", seconds(t.Thinking))
+		fmt.Fprintf(w, "  %-22s %8s\n", "synthesis", seconds(t.Synthesis))
+		fmt.Fprintf(w, "  %-22s %8s\n", "total", seconds(t.Total))
+		fmt.Fprintf(w, "  %-22s %8s\n", "calls, summed", seconds(t.SequentialEquivalent))
+	}
 	if u := res.Usage; u.Total() > 0 {
 		fmt.Fprintf(w, "  %-22s %8d  (%d prompt, %d completion)\n", "tokens", u.Total(), u.PromptTokens, u.CompletionTokens)
 	}

@@ -88,7 +88,7 @@ func TestAnswerStreamsToStdoutAndProgressToStderr(t *testing.T) {
 	if r.stdout != "The sky is blue because of scattering.\n" {
 		t.Errorf("stdout = %q", r.stdout)
 	}
-	for _, want := range []string{"thought 1 exploration: What do we know?", "thought 8 ok in", "synthesis from 8 of 8 thoughts", "8 of 8 thoughts answered", "thinking phase", "sequential-equivalent"} {
+	for _, want := range []string{"thought 1 exploration: What do we know?", "thought 8 ok in", "synthesis from 8 of 8 thoughts", "8 of 8 thoughts answered", "thinking phase", "calls, summed"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}

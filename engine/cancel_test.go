@@ -38,7 +38,7 @@ func TestCancelMidPhase(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				th := providertest.NewFake(perCall(func(key, _ int) providertest.Reply {
+				th := providertest.NewFake(providertest.PerCall(func(key, _ int) providertest.Reply {
 					if key == 0 {
 						return tt.thought
 					}
@@ -79,7 +79,7 @@ func TestCancelMidPhase(t *testing.T) {
 
 func TestRunTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(perCall(func(key, _ int) providertest.Reply {
+		f := providertest.NewFake(providertest.PerCall(func(key, _ int) providertest.Reply {
 			if key == -1 {
 				return providertest.Reply{Hang: true}
 			}

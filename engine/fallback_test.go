@@ -14,7 +14,7 @@ import (
 
 // thinkers answers every thought with "insight i" at once.
 func thinkers() *providertest.Fake {
-	return providertest.NewFake(perCall(func(key, _ int) providertest.Reply {
+	return providertest.NewFake(providertest.PerCall(func(key, _ int) providertest.Reply {
 		return ok(fmt.Sprintf("insight %d", key), 0)
 	}))
 }
@@ -144,7 +144,7 @@ func TestFallbackInvalidWithoutProvider(t *testing.T) {
 
 func TestTwoOfEightThoughtsFailForGoodRunAnswersFromSix(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(perCall(func(key, _ int) providertest.Reply {
+		f := providertest.NewFake(providertest.PerCall(func(key, _ int) providertest.Reply {
 			switch key {
 			case -1:
 				return ok("the answer", 0)
@@ -175,7 +175,7 @@ func TestTwoOfEightThoughtsFailForGoodRunAnswersFromSix(t *testing.T) {
 
 func TestThought503WithRetryAfterRetriedRunAnswersWithAllEight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(perCall(func(key, a int) providertest.Reply {
+		f := providertest.NewFake(providertest.PerCall(func(key, a int) providertest.Reply {
 			if key == 3 && a == 0 {
 				return status(503, "2")
 			}
@@ -194,7 +194,7 @@ func TestThought503WithRetryAfterRetriedRunAnswersWithAllEight(t *testing.T) {
 
 func TestSynthesisFailsTwiceThenAnswers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(perCall(func(key, a int) providertest.Reply {
+		f := providertest.NewFake(providertest.PerCall(func(key, a int) providertest.Reply {
 			if key == -1 {
 				return thenOK(2, status(502, ""))(a)
 			}
@@ -209,7 +209,7 @@ func TestSynthesisFailsTwiceThenAnswers(t *testing.T) {
 
 func TestSynthesisAlwaysFailsRunFailsWithRealErrorAndThoughts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := providertest.NewFake(perCall(func(key, _ int) providertest.Reply {
+		f := providertest.NewFake(providertest.PerCall(func(key, _ int) providertest.Reply {
 			if key == -1 {
 				return providertest.Reply{Status: 500, Message: "CUDA out of memory"}
 			}

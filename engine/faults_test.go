@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -21,25 +20,6 @@ import (
 // exact outcome and timing the policy promises. Faults that exist only on
 // the wire (a refused dial, a cut TCP stream) are played again through the
 // real providers in package faults.
-
-// perCall scripts replies by call and attempt: reply(key, attempt) where key
-// is the thought's index, or -1 for the synthesis, and attempt counts that
-// call's requests from 0.
-func perCall(reply func(key, attempt int) providertest.Reply) providertest.Script {
-	var mu sync.Mutex
-	seen := map[int]int{}
-	return func(_ int, req providertest.Request) providertest.Reply {
-		key := -1
-		if !providertest.IsSynthesis(req) {
-			key = providertest.ThoughtIndex(req)
-		}
-		mu.Lock()
-		a := seen[key]
-		seen[key]++
-		mu.Unlock()
-		return reply(key, a)
-	}
-}
 
 // refused is the error a provider returns when the dial is refused.
 func refused() error {
@@ -183,7 +163,7 @@ func TestFaults(t *testing.T) {
 					if pos.faulty == nil {
 						bad[-1] = true
 					}
-					fake := providertest.NewFake(perCall(func(key, a int) providertest.Reply {
+					fake := providertest.NewFake(providertest.PerCall(func(key, a int) providertest.Reply {
 						if bad[key] {
 							return f.reply(a)
 						}

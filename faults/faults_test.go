@@ -129,7 +129,7 @@ func TestWireFaults(t *testing.T) {
 }
 
 func runWireFault(t *testing.T, fm format, f wireFault, faulty []int) {
-	healthy := fm.server(t, perCall(func(key, _ int) providertest.Reply {
+	healthy := fm.server(t, providertest.PerCall(func(key, _ int) providertest.Reply {
 		if key == -1 {
 			return answer("the answer")
 		}
@@ -139,7 +139,7 @@ func runWireFault(t *testing.T, fm format, f wireFault, faulty []int) {
 	var bad *providertest.Server
 	switch {
 	case f.reply != nil:
-		bad = fm.server(t, perCall(func(_, a int) providertest.Reply { return f.reply(a) }))
+		bad = fm.server(t, providertest.PerCall(func(_, a int) providertest.Reply { return f.reply(a) }))
 		addr = bad.URL
 	case f.html != "":
 		page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

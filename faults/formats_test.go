@@ -2,7 +2,6 @@ package faults
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -83,20 +82,4 @@ func client(t testing.TB) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr}
-}
-
-// perCall scripts replies by call and attempt: reply(key, attempt) where key
-// is the thought's index, or -1 for the synthesis, and attempt counts that
-// call's requests from 0.
-func perCall(reply func(key, attempt int) providertest.Reply) providertest.Script {
-	var mu sync.Mutex
-	seen := map[int]int{}
-	return func(_ int, req providertest.Request) providertest.Reply {
-		key := providertest.ThoughtIndex(req)
-		mu.Lock()
-		a := seen[key]
-		seen[key]++
-		mu.Unlock()
-		return reply(key, a)
-	}
 }

@@ -52,7 +52,7 @@ func TestWireCancelMidPhase(t *testing.T) {
 		for _, phase := range []string{"thinking", "synthesis"} {
 			t.Run(fm.name+"/"+phase, func(t *testing.T) {
 				t.Parallel()
-				s := fm.server(t, perCall(func(key, _ int) providertest.Reply {
+				s := fm.server(t, providertest.PerCall(func(key, _ int) providertest.Reply {
 					if (key == -1) == (phase == "synthesis") {
 						return slow
 					}

@@ -67,7 +67,7 @@ func TestBreakerStates(t *testing.T) {
 func TestBreakerBenchesBackendAcrossRuns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var healed atomic.Bool
-		f := providertest.NewFake(perCall(func(key, _ int) providertest.Reply {
+		f := providertest.NewFake(providertest.PerCall(func(key, _ int) providertest.Reply {
 			if !healed.Load() {
 				return providertest.Reply{Err: refused()}
 			}

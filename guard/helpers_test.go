@@ -3,7 +3,6 @@ package guard_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -33,26 +32,8 @@ func refused() error {
 		Message: "cannot connect to http://127.0.0.1:9: connection refused", Err: syscall.ECONNREFUSED}
 }
 
-// perCall scripts a fake by thought index (-1 for the synthesis) and the
-// attempt number of that call.
-func perCall(reply func(key, attempt int) providertest.Reply) providertest.Script {
-	var mu sync.Mutex
-	seen := map[int]int{}
-	return func(_ int, req providertest.Request) providertest.Reply {
-		key := -1
-		if !providertest.IsSynthesis(req) {
-			key = providertest.ThoughtIndex(req)
-		}
-		mu.Lock()
-		a := seen[key]
-		seen[key]++
-		mu.Unlock()
-		return reply(key, a)
-	}
-}
-
 func thinkers() *providertest.Fake {
-	return providertest.NewFake(perCall(func(key, _ int) providertest.Reply {
+	return providertest.NewFake(providertest.PerCall(func(key, _ int) providertest.Reply {
 		return ok(fmt.Sprintf("insight %d", key), 0)
 	}))
 }

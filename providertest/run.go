@@ -3,6 +3,7 @@ package providertest
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/jessy-llm/jessy/prompt"
 )
@@ -43,5 +44,25 @@ func Run(thought func(i int) Reply, synth Reply) Script {
 			return synth
 		}
 		return thought(ThoughtIndex(req))
+	}
+}
+
+// PerCall scripts replies by call and attempt: reply(key, attempt) where
+// key is the thought's index (ThoughtIndex), or -1 for the synthesis, and
+// attempt counts that call's requests from 0. The Script is safe for
+// concurrent use.
+func PerCall(reply func(key, attempt int) Reply) Script {
+	var mu sync.Mutex
+	seen := map[int]int{}
+	return func(_ int, req Request) Reply {
+		key := -1
+		if !IsSynthesis(req) {
+			key = ThoughtIndex(req)
+		}
+		mu.Lock()
+		a := seen[key]
+		seen[key]++
+		mu.Unlock()
+		return reply(key, a)
 	}
 }

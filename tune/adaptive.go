@@ -193,16 +193,23 @@ func (e *adaptiveEntry) best(n int, lv []int) int {
 	return 0
 }
 
-// Choose returns the concurrency for the next run of n thoughts on key, and
-// why. It counts the run towards the next probe.
-func (a *Adaptive) Choose(key string, n int) (int, string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// entry returns what a knows of key, making an empty entry on first use;
+// a.mu must be held.
+func (a *Adaptive) entry(key string) *adaptiveEntry {
 	e := a.entries[key]
 	if e == nil {
 		e = &adaptiveEntry{Levels: map[int]*levelCost{}}
 		a.entries[key] = e
 	}
+	return e
+}
+
+// Choose returns the concurrency for the next run of n thoughts on key, and
+// why. It counts the run towards the next probe.
+func (a *Adaptive) Choose(key string, n int) (int, string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e := a.entry(key)
 	e.Runs++
 	lv := ladder(n)
 	allowed := lv
@@ -272,11 +279,7 @@ func (a *Adaptive) Learn(key string, level int, thoughts []jessy.Thought) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	e := a.entries[key]
-	if e == nil {
-		e = &adaptiveEntry{Levels: map[int]*levelCost{}}
-		a.entries[key] = e
-	}
+	e := a.entry(key)
 	if overloaded {
 		e.Cap = max(1, level/2)
 		delete(e.Levels, level)
